@@ -1,0 +1,3 @@
+//! Channels.
+
+pub mod list;

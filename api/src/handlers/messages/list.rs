@@ -1,0 +1,70 @@
+//! `GET /api/channels/{channel_id}/messages`: a page of history.
+
+use ajet_core::dto::MessagePage;
+use ajet_core::limits::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
+use ajet_core::{ChannelId, MessageId};
+use ajet_db::channels;
+use ajet_db::messages::{self, PageFrom};
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use sqlx::PgConnection;
+
+use crate::auth::AuthUser;
+use crate::error::{Error, PathParam, QueryParams, Result};
+use crate::state::AppState;
+
+/// `?before=<message id>` or `?after=<message id>`, and `limit`.
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    pub before: Option<MessageId>,
+    pub after: Option<MessageId>,
+    pub limit: Option<u32>,
+}
+
+/// Top-level messages, oldest first: the newest page by default, or the page before or
+/// after a message.
+#[tracing::instrument(skip_all, fields(user.id = %user.id, channel.id = %channel_id))]
+pub async fn list_messages(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParam(channel_id): PathParam<ChannelId>,
+    QueryParams(query): QueryParams<PageQuery>,
+) -> Result<Json<MessagePage>> {
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE_LIMIT);
+    if !(1..=MAX_PAGE_LIMIT).contains(&limit) {
+        return Err(Error::validation(format!(
+            "limit must be between 1 and {MAX_PAGE_LIMIT}"
+        )));
+    }
+    let mut conn = state.db.acquire().await?;
+    channels::get_for_member(&mut conn, channel_id, user.id)
+        .await?
+        .ok_or_else(|| {
+            Error::not_found("there is no such channel, or you are not a member of it")
+        })?;
+    let from = match (query.before, query.after) {
+        (Some(_), Some(_)) => {
+            return Err(Error::bad_request("give either before or after, not both"));
+        }
+        (Some(id), None) => PageFrom::Before(cursor(&mut conn, id, channel_id).await?),
+        (None, Some(id)) => PageFrom::After(cursor(&mut conn, id, channel_id).await?),
+        (None, None) => PageFrom::Latest,
+    };
+    let (rows, has_more) = messages::list(&mut conn, channel_id, from, limit).await?;
+    Ok(Json(MessagePage {
+        messages: rows.into_iter().map(Into::into).collect(),
+        has_more,
+    }))
+}
+
+/// The position of cursor message `id`, which must belong to `channel`.
+async fn cursor(conn: &mut PgConnection, id: MessageId, channel: ChannelId) -> Result<i64> {
+    match messages::position(conn, id).await? {
+        Some((in_channel, seq)) if in_channel == channel => Ok(seq),
+        Some(_) => Err(Error::bad_request(
+            "the cursor is a message of another channel; page with ids from this channel",
+        )),
+        None => Err(Error::bad_request("the cursor is not a known message id")),
+    }
+}

@@ -1,0 +1,4 @@
+//! Messages.
+
+pub mod create;
+pub mod list;

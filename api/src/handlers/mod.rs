@@ -1,0 +1,6 @@
+//! Request handlers, one file a handler, grouped by resource.
+
+pub mod channels;
+pub mod health;
+pub mod me;
+pub mod messages;

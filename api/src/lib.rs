@@ -1,0 +1,17 @@
+//! The ajet-chat REST API: every read and write, and the relay that publishes the events
+//! those writes record.
+//!
+//! [`router`] builds the whole app from an [`AppState`], so tests run it in-process against
+//! the real database and bus.
+
+pub mod auth;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod handlers;
+pub mod relay;
+pub mod routes;
+pub mod state;
+
+pub use routes::router;
+pub use state::AppState;

@@ -1,0 +1,238 @@
+//! The outbox relay: publishes committed events to the bus, and never loses one.
+//!
+//! Handlers hand each event over right after commit ([`RelayHandle::committed`]), and the
+//! relay publishes it at once — the fast path. Anything the fast path missed (the bus was
+//! down, the queue was full, another instance died between commit and publish) is still in
+//! the outbox table, and a periodic sweep publishes it, oldest first. The bus de-duplicates
+//! on the event id, so publishing an event twice delivers it once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ajet_bus::{EventBus, TraceHeaders};
+use ajet_core::EventId;
+use ajet_db::PgPool;
+use ajet_db::outbox::{self, OutboxEvent};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior};
+use tokio_util::sync::CancellationToken;
+
+/// Events on the fast path waiting for the relay; beyond this, the sweep takes over.
+const QUEUE: usize = 4096;
+/// How old an unpublished event must be before the sweep takes it, so that the sweep does
+/// not race the fast path of a live instance.
+const SWEEP_GRACE: chrono::Duration = chrono::Duration::seconds(2);
+/// Events the sweep publishes per round.
+const SWEEP_BATCH: i64 = 500;
+/// How long published events stay in the outbox table.
+const KEEP_PUBLISHED: chrono::Duration = chrono::Duration::days(7);
+
+/// Hands committed events to the relay. Cheap to clone.
+#[derive(Clone)]
+pub struct RelayHandle {
+    tx: mpsc::Sender<OutboxEvent>,
+}
+
+impl RelayHandle {
+    /// Called after the transaction that wrote `event` committed. Never blocks: when the
+    /// queue is full, the sweep publishes the event instead.
+    pub fn committed(&self, event: OutboxEvent) {
+        if self.tx.try_send(event).is_err() {
+            tracing::debug!("relay queue full; the sweep will publish the event");
+        }
+    }
+}
+
+/// How often the relay does its periodic work.
+#[derive(Clone, Copy, Debug)]
+pub struct RelayTimings {
+    pub sweep_every: Duration,
+    pub flush_every: Duration,
+}
+
+impl Default for RelayTimings {
+    fn default() -> Self {
+        Self {
+            sweep_every: Duration::from_millis(1000),
+            flush_every: Duration::from_millis(100),
+        }
+    }
+}
+
+/// Starts the relay; it runs until `stop` is cancelled.
+pub fn spawn(
+    db: PgPool,
+    bus: Arc<dyn EventBus>,
+    timings: RelayTimings,
+    stop: CancellationToken,
+) -> (RelayHandle, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = mpsc::channel(QUEUE);
+    let relay = Relay {
+        db,
+        bus,
+        rx,
+        backlog: true,
+        published: Vec::new(),
+    };
+    let task = tokio::spawn(relay.run(timings, stop));
+    (RelayHandle { tx }, task)
+}
+
+struct Relay {
+    db: PgPool,
+    bus: Arc<dyn EventBus>,
+    rx: mpsc::Receiver<OutboxEvent>,
+    /// Set when a publish failed (or at start): the fast path stands aside until a sweep
+    /// has published everything pending, so that events go out oldest first.
+    backlog: bool,
+    /// Published but not yet marked in the table.
+    published: Vec<(EventId, u64)>,
+}
+
+impl Relay {
+    async fn run(mut self, timings: RelayTimings, stop: CancellationToken) {
+        let mut sweep = tokio::time::interval(timings.sweep_every);
+        sweep.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut flush = tokio::time::interval(timings.flush_every);
+        flush.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut next_prune = Instant::now();
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => break,
+                Some(event) = self.rx.recv() => {
+                    if !self.backlog {
+                        self.publish(&event).await;
+                    }
+                }
+                _ = flush.tick() => self.flush().await,
+                _ = sweep.tick() => {
+                    self.flush().await;
+                    self.sweep().await;
+                    if Instant::now() >= next_prune {
+                        self.prune().await;
+                        next_prune = Instant::now() + Duration::from_secs(3600);
+                    }
+                }
+            }
+        }
+        // Publish what was handed over before stopping; the sweep of the next start would
+        // otherwise pick it up seconds later.
+        while let Ok(event) = self.rx.try_recv() {
+            if self.backlog {
+                break;
+            }
+            self.publish(&event).await;
+        }
+        self.flush().await;
+    }
+
+    async fn publish(&mut self, event: &OutboxEvent) -> bool {
+        let payload = match serde_json::to_vec(&event.payload.0) {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                tracing::error!(error = %err, event.id = %event.event_id, "unencodable event");
+                return false;
+            }
+        };
+        let trace = TraceHeaders {
+            traceparent: event.traceparent.clone(),
+        };
+        match self
+            .bus
+            .publish_durable(event.subject.clone(), event.event_id, payload.into(), trace)
+            .await
+        {
+            Ok(seq) => {
+                self.published.push((event.event_id, seq));
+                if self.published.len() >= 256 {
+                    self.flush().await;
+                }
+                true
+            }
+            Err(err) => {
+                if !self.backlog {
+                    tracing::warn!(error = %err, "publishing failed; events wait in the outbox");
+                }
+                self.backlog = true;
+                false
+            }
+        }
+    }
+
+    async fn flush(&mut self) {
+        if self.published.is_empty() {
+            return;
+        }
+        let result = async {
+            let mut conn = self.db.acquire().await?;
+            outbox::mark_published(&mut conn, &self.published).await
+        }
+        .await;
+        match result {
+            Ok(()) => self.published.clear(),
+            // Kept for the next flush; meanwhile a sweep may publish them again, which the
+            // bus de-duplicates.
+            Err(err) => tracing::warn!(error = %err, "could not mark events published"),
+        }
+    }
+
+    /// Publishes pending events oldest first. In backlog mode everything pending is taken;
+    /// otherwise only events older than the grace period (another instance's orphans).
+    async fn sweep(&mut self) {
+        let before = if self.backlog {
+            chrono::Utc::now() + chrono::Duration::seconds(1)
+        } else {
+            chrono::Utc::now() - SWEEP_GRACE
+        };
+        if self.backlog && self.bus.prepare().await.is_err() {
+            return;
+        }
+        loop {
+            let pending = match self.pending(before).await {
+                Ok(pending) => pending,
+                Err(err) => {
+                    tracing::warn!(error = %err, "could not read the outbox");
+                    return;
+                }
+            };
+            let count = pending.len();
+            for event in &pending {
+                if !self.publish(event).await {
+                    return;
+                }
+            }
+            self.flush().await;
+            if count > 0 {
+                tracing::info!(count, "published events from the outbox");
+            }
+            if count < SWEEP_BATCH as usize {
+                break;
+            }
+        }
+        if self.backlog {
+            tracing::info!("outbox caught up; publishing directly again");
+        }
+        self.backlog = false;
+    }
+
+    async fn pending(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<OutboxEvent>, sqlx::Error> {
+        let mut conn = self.db.acquire().await?;
+        outbox::pending(&mut conn, before, SWEEP_BATCH).await
+    }
+
+    async fn prune(&self) {
+        let result = async {
+            let mut conn = self.db.acquire().await?;
+            outbox::prune(&mut conn, chrono::Utc::now() - KEEP_PUBLISHED).await
+        }
+        .await;
+        match result {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "pruned published events from the outbox"),
+            Err(err) => tracing::warn!(error = %err, "could not prune the outbox"),
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! The state every handler shares.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use ajet_bus::EventBus;
+use ajet_db::PgPool;
+use ajet_db::tokens::TokenHasher;
+
+use crate::relay::RelayHandle;
+
+/// Cheap to clone; derefs to [`Inner`].
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub db: PgPool,
+    pub bus: Arc<dyn EventBus>,
+    pub hasher: TokenHasher,
+    pub relay: RelayHandle,
+}
+
+impl AppState {
+    pub fn new(
+        db: PgPool,
+        bus: Arc<dyn EventBus>,
+        hasher: TokenHasher,
+        relay: RelayHandle,
+    ) -> Self {
+        Self(Arc::new(Inner {
+            db,
+            bus,
+            hasher,
+            relay,
+        }))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}

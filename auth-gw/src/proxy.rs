@@ -1,0 +1,179 @@
+//! Forwarding a request to the service that owns its path, streaming both ways.
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request};
+use axum::http::uri::PathAndQuery;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::state::AppState;
+
+/// The services behind the gateway.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Service {
+    Api,
+    WebSm,
+    TuiSm,
+}
+
+impl Service {
+    /// The service that owns `path`: `/api/*` the api, `/tui/*` the terminal session
+    /// manager, everything else the web session manager.
+    pub fn for_path(path: &str) -> Self {
+        if path == "/api" || path.starts_with("/api/") {
+            Self::Api
+        } else if path == "/tui" || path.starts_with("/tui/") {
+            Self::TuiSm
+        } else {
+            Self::WebSm
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Api => "api",
+            Self::WebSm => "web-sm",
+            Self::TuiSm => "tui-sm",
+        }
+    }
+
+    /// Whether every request to the service needs a session. The web pages decide for
+    /// themselves (a sign-in page must be reachable without one).
+    pub fn requires_session(self) -> bool {
+        matches!(self, Self::Api | Self::TuiSm)
+    }
+
+    pub fn base(self, state: &AppState) -> &Uri {
+        match self {
+            Self::Api => &state.upstreams.api,
+            Self::WebSm => &state.upstreams.web_sm,
+            Self::TuiSm => &state.upstreams.tui_sm,
+        }
+    }
+}
+
+/// Headers that describe one hop and must not be forwarded (RFC 9110, section 7.6.1).
+const HOP_BY_HOP: [HeaderName; 7] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRAILER,
+    header::UPGRADE,
+];
+
+fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    // Headers the Connection header names are hop-by-hop too.
+    let named: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .collect();
+    for name in named.iter().chain(HOP_BY_HOP.iter()) {
+        headers.remove(name);
+    }
+    headers.remove(header::TRANSFER_ENCODING);
+}
+
+/// Sends `req` to `service` and streams its answer back.
+pub async fn forward(state: &AppState, service: Service, mut req: Request) -> Response {
+    let base = service.base(state);
+    let path = req
+        .uri()
+        .path_and_query()
+        .cloned()
+        .unwrap_or_else(|| PathAndQuery::from_static("/"));
+    let mut parts = base.clone().into_parts();
+    parts.path_and_query = Some(path);
+    let Ok(uri) = Uri::from_parts(parts) else {
+        return unreachable_service(service);
+    };
+    let client_ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    let headers = req.headers_mut();
+    strip_hop_by_hop(headers);
+    if let Some(host) = headers.remove(header::HOST) {
+        headers.insert("x-forwarded-host", host);
+    }
+    if let Some(ip) = client_ip {
+        let forwarded = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+            Some(earlier) => format!("{earlier}, {ip}"),
+            None => ip.to_string(),
+        };
+        if let Ok(value) = HeaderValue::from_str(&forwarded) {
+            headers.insert("x-forwarded-for", value);
+        }
+    }
+    if !headers.contains_key("x-forwarded-proto") {
+        headers.insert("x-forwarded-proto", HeaderValue::from_static("http"));
+    }
+    *req.uri_mut() = uri;
+    match state.client.request(req).await {
+        Ok(response) => {
+            let (mut parts, body) = response.into_parts();
+            strip_hop_by_hop(&mut parts.headers);
+            Response::from_parts(parts, Body::new(body))
+        }
+        Err(err) => {
+            tracing::warn!(service = service.name(), error = %err, "upstream request failed");
+            unreachable_service(service)
+        }
+    }
+}
+
+fn unreachable_service(service: Service) -> Response {
+    ajet_telemetry::error_response(
+        StatusCode::BAD_GATEWAY,
+        "unavailable",
+        &format!(
+            "the {} service is unreachable; try again shortly",
+            service.name()
+        ),
+    )
+    .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_go_to_their_service() {
+        assert_eq!(Service::for_path("/api/me"), Service::Api);
+        assert_eq!(Service::for_path("/api"), Service::Api);
+        assert_eq!(Service::for_path("/apix"), Service::WebSm);
+        assert_eq!(Service::for_path("/tui/stream"), Service::TuiSm);
+        assert_eq!(Service::for_path("/"), Service::WebSm);
+        assert_eq!(
+            Service::for_path("/c/acme/channels/general"),
+            Service::WebSm
+        );
+    }
+
+    #[test]
+    fn hop_by_hop_headers_are_not_forwarded() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CONNECTION,
+            HeaderValue::from_static("keep-alive, x-secret-hop"),
+        );
+        h.insert("x-secret-hop", HeaderValue::from_static("1"));
+        h.insert("keep-alive", HeaderValue::from_static("timeout=5"));
+        h.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("text/event-stream"),
+        );
+        strip_hop_by_hop(&mut h);
+        assert!(h.get("x-secret-hop").is_none());
+        assert!(h.get(header::CONNECTION).is_none());
+        assert!(h.get("keep-alive").is_none());
+        assert_eq!(h[header::ACCEPT], "text/event-stream");
+    }
+}

@@ -1,0 +1,20 @@
+//! `ajet-chat`: ajet-chat on the command line.
+
+use clap::Parser;
+
+mod args;
+mod commands;
+mod output;
+mod settings;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args = args::Args::parse();
+    match commands::run(args).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("ajet-chat: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! The error codes every service answers with, as `{"error": code, "message": sentence}`.
+
+use serde::{Deserialize, Serialize};
+
+/// What went wrong, in a form a program can match on. The HTTP status follows from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    #[error("bad request")]
+    BadRequest,
+    #[error("invalid JSON")]
+    InvalidJson,
+    #[error("validation failed")]
+    ValidationFailed,
+    #[error("unauthorized")]
+    Unauthorized,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("conflict")]
+    Conflict,
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("rate limited")]
+    RateLimited,
+    #[error("internal error")]
+    Internal,
+    #[error("service unavailable")]
+    Unavailable,
+    /// A code this build does not know yet; servers only ever add codes.
+    #[serde(other)]
+    #[error("unknown error")]
+    Unknown,
+}
+
+impl ErrorCode {
+    /// The HTTP status this code is answered with.
+    pub fn status(self) -> u16 {
+        match self {
+            Self::BadRequest | Self::InvalidJson => 400,
+            Self::Unauthorized => 401,
+            Self::Forbidden => 403,
+            Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::Conflict => 409,
+            Self::PayloadTooLarge => 413,
+            Self::ValidationFailed => 422,
+            Self::RateLimited => 429,
+            Self::Internal | Self::Unknown => 500,
+            Self::Unavailable => 503,
+        }
+    }
+}
+
+/// The body of every error response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorCode,
+    pub message: String,
+}
+
+impl ErrorBody {
+    pub fn new(error: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            error,
+            message: message.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialise_as_snake_case() {
+        let body = ErrorBody::new(ErrorCode::InvalidJson, "expected a value");
+        let json = serde_json::to_value(&body).unwrap();
+        assert_eq!(json["error"], "invalid_json");
+        assert_eq!(json["message"], "expected a value");
+    }
+
+    #[test]
+    fn unknown_codes_still_parse() {
+        let body: ErrorBody =
+            serde_json::from_str(r#"{"error":"brand_new","message":"m"}"#).unwrap();
+        assert_eq!(body.error, ErrorCode::Unknown);
+    }
+}

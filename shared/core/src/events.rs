@@ -1,0 +1,155 @@
+//! The event envelope: what the api publishes after a write and what clients receive live.
+//!
+//! The schema only grows: consumers ignore fields and event types they do not know.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::dto::MessageDto;
+use crate::ids::{ChannelId, CommunityId, EventId, UserId};
+
+/// One event, as published on the bus and sent on every live stream.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// Position in the delivery order, which clients resume from (`Last-Event-ID`).
+    /// Assigned by the bus when the event is stored, so it is absent on the publishing side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
+    /// Unique id of the event, fixed when its write commits; the bus de-duplicates on it.
+    pub event_id: EventId,
+    pub community_id: Option<CommunityId>,
+    pub channel_id: Option<ChannelId>,
+    pub actor_id: Option<UserId>,
+    pub timestamp: DateTime<Utc>,
+    #[serde(flatten)]
+    pub data: EventData,
+}
+
+/// What happened, with enough data to render the common case without another request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+pub enum EventData {
+    #[serde(rename = "message.created")]
+    MessageCreated(MessageDto),
+    /// The stream cannot replay what the client missed: it must reload its state.
+    #[serde(rename = "reload")]
+    Reload { reason: String },
+    /// An event type this build does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+impl EventData {
+    /// The `type` string of this event, as it appears on the wire.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::MessageCreated(_) => "message.created",
+            Self::Reload { .. } => "reload",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+impl Envelope {
+    /// A new event about a channel, stamped now.
+    pub fn for_channel(
+        community_id: Option<CommunityId>,
+        channel_id: ChannelId,
+        actor_id: Option<UserId>,
+        data: EventData,
+    ) -> Self {
+        Self {
+            id: None,
+            event_id: EventId::new(),
+            community_id,
+            channel_id: Some(channel_id),
+            actor_id,
+            timestamp: Utc::now(),
+            data,
+        }
+    }
+
+    /// The control event that tells a client its missed events can no longer be replayed.
+    pub fn reload(reason: impl Into<String>) -> Self {
+        Self {
+            id: None,
+            event_id: EventId::new(),
+            community_id: None,
+            channel_id: None,
+            actor_id: None,
+            timestamp: Utc::now(),
+            data: EventData::Reload {
+                reason: reason.into(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dto::MessageDto;
+    use crate::ids::MessageId;
+
+    fn message() -> MessageDto {
+        MessageDto {
+            id: MessageId::new(),
+            channel_id: ChannelId::new(),
+            seq: 7,
+            author_id: UserId::new(),
+            author_username: "alice".into(),
+            parent_id: None,
+            body: "hi".into(),
+            created_at: Utc::now(),
+            edited_at: None,
+            deleted: false,
+            reply_count: 0,
+        }
+    }
+
+    #[test]
+    fn envelope_has_the_documented_shape() {
+        let msg = message();
+        let env = Envelope::for_channel(
+            Some(CommunityId::new()),
+            msg.channel_id,
+            Some(msg.author_id),
+            EventData::MessageCreated(msg.clone()),
+        );
+        let json = serde_json::to_value(&env).unwrap();
+        for key in [
+            "event_id",
+            "type",
+            "community_id",
+            "channel_id",
+            "actor_id",
+            "timestamp",
+            "data",
+        ] {
+            assert!(json.get(key).is_some(), "missing {key} in {json}");
+        }
+        assert!(json.get("id").is_none(), "id is assigned by the bus");
+        assert_eq!(json["type"], "message.created");
+        assert_eq!(json["data"]["body"], "hi");
+        let back: Envelope = serde_json::from_value(json).unwrap();
+        assert_eq!(back, env);
+    }
+
+    #[test]
+    fn unknown_event_types_and_fields_are_tolerated() {
+        let json = serde_json::json!({
+            "id": 12,
+            "event_id": EventId::new(),
+            "type": "hologram.projected",
+            "community_id": null,
+            "channel_id": null,
+            "actor_id": null,
+            "timestamp": "2026-01-01T00:00:00Z",
+            "data": {"anything": [1, 2]},
+            "added_later": true,
+        });
+        let env: Envelope = serde_json::from_value(json).unwrap();
+        assert_eq!(env.data, EventData::Unknown);
+        assert_eq!(env.id, Some(12));
+    }
+}

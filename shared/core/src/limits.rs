@@ -1,0 +1,12 @@
+//! Limits on user input, shared so that clients can check before they send.
+
+/// Longest message body, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 16_000;
+/// Most messages one page of history returns.
+pub const MAX_PAGE_LIMIT: u32 = 200;
+/// Messages one page returns when the caller does not say.
+pub const DEFAULT_PAGE_LIMIT: u32 = 50;
+/// Longest client-generated idempotency key.
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 128;
+/// Longest username.
+pub const MAX_USERNAME_LEN: usize = 32;

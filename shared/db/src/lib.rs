@@ -1,0 +1,47 @@
+//! The ajet-chat database layer.
+//!
+//! [`connect`] opens the pool and [`migrate`] applies the embedded migrations. Each entity
+//! has a module of free async functions taking `&mut PgConnection`, so that a pool
+//! connection and a transaction serve alike.
+
+pub mod bootstrap;
+pub mod channels;
+pub mod communities;
+pub mod error;
+pub mod keys;
+pub mod messages;
+pub mod outbox;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
+
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+pub use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+
+pub use error::{DbError, ResultExt};
+
+/// The migrations in `migrations/`, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
+
+/// Opens a pool to `url`, failing fast when the server cannot be reached.
+pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
+    let options: PgConnectOptions = url.parse()?;
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(options)
+        .await
+}
+
+/// Applies every migration not yet applied. Safe to run from several processes at once:
+/// sqlx serialises them with an advisory lock.
+pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
+    MIGRATOR.run(pool).await
+}
+
+/// Whether the database answers.
+pub async fn ping(pool: &PgPool) -> bool {
+    sqlx::query("SELECT 1").execute(pool).await.is_ok()
+}

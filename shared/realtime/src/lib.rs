@@ -1,0 +1,15 @@
+//! Live delivery for the session managers: one reader of the event stream per process,
+//! fanned out in-process to the connections entitled to each event, with resume.
+//!
+//! The [`Hub`] follows the bus's durable stream with a single ordered consumer and routes
+//! each event by [`Key`] (its channel, its community, or the user a notification is for)
+//! to the connections registered for that key. A connection that reconnects with the id of
+//! the last event it saw is replayed what it missed from the stream, then joins the live
+//! flow with nothing lost or repeated; if the stream no longer holds the gap, it is told
+//! to reload. A connection whose buffer overflows is dropped (it resumes by id), so a slow
+//! client never delays anyone else.
+
+mod hub;
+pub mod sse;
+
+pub use hub::{Delivery, Hub, Key, Subscription};

@@ -1,0 +1,17 @@
+//! Every route of the terminal session manager (behind the gateway's `/tui/*`).
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::handlers::{health, stream};
+use crate::state::AppState;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(ajet_telemetry::health))
+        .route("/ready", get(health::ready))
+        .route("/tui/stream", get(stream::open_stream))
+        .fallback(ajet_telemetry::not_found)
+        .layer(axum::middleware::from_fn(ajet_telemetry::trace_requests))
+        .with_state(state)
+}

@@ -1,0 +1,21 @@
+//! Configuration of the web session manager, from flags or `AJET_*` variables.
+
+use std::net::SocketAddr;
+
+use ajet_telemetry::LogFormat;
+use clap::Parser;
+
+/// The ajet-chat web session manager.
+#[derive(Clone, Debug, Parser)]
+#[command(name = "ajet-web-sm", version, about)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "AJET_WEB_SM_ADDR", default_value = "127.0.0.1:8082")]
+    pub addr: SocketAddr,
+    /// The api, called directly with each user's own token.
+    #[arg(long, env = "AJET_API_URL", default_value = "http://127.0.0.1:8081")]
+    pub api_url: String,
+    /// Log format.
+    #[arg(long, env = "AJET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
+    pub log_format: LogFormat,
+}

@@ -1,0 +1,4 @@
+//! Request handlers.
+
+pub mod health;
+pub mod home;
