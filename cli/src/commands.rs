@@ -83,14 +83,12 @@ async fn tail(client: &Client, channel: &str, lines: u32, json: bool) -> anyhow:
     while let Some(item) = stream.next().await {
         match item {
             StreamItem::Event(event) => match event.data {
+                // The history already printed what the stream may repeat: skip by position.
                 EventData::MessageCreated(m)
-                    if m.channel_id == channel.id && m.parent_id.is_none() =>
+                    if m.channel_id == channel.id && m.parent_id.is_none() && m.seq > last_seq =>
                 {
-                    // The history already printed what the stream may repeat.
-                    if m.seq > last_seq {
-                        last_seq = m.seq;
-                        print_message(&m, json)?;
-                    }
+                    last_seq = m.seq;
+                    print_message(&m, json)?;
                 }
                 EventData::Reload { reason } => eprintln!("ajet-chat: {reason}"),
                 _ => {}

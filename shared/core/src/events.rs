@@ -21,8 +21,30 @@ pub struct Envelope {
     pub channel_id: Option<ChannelId>,
     pub actor_id: Option<UserId>,
     pub timestamp: DateTime<Utc>,
-    #[serde(flatten)]
+    #[serde(flatten, deserialize_with = "tolerant")]
     pub data: EventData,
+}
+
+/// Reads `type` and `data`, so that an event type this build does not know becomes
+/// [`EventData::Unknown`] instead of an error.
+fn tolerant<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<EventData, D::Error> {
+    #[derive(Deserialize)]
+    struct Raw {
+        #[serde(rename = "type")]
+        kind: String,
+        #[serde(default)]
+        data: serde_json::Value,
+    }
+    let raw = Raw::deserialize(deserializer)?;
+    let tagged = serde_json::json!({ "type": &raw.kind, "data": raw.data });
+    match EventData::deserialize(tagged) {
+        Ok(data) => Ok(data),
+        Err(_) if !EventData::is_known(&raw.kind) => Ok(EventData::Unknown),
+        Err(err) => Err(serde::de::Error::custom(format_args!(
+            "malformed {} event: {err}",
+            raw.kind
+        ))),
+    }
 }
 
 /// What happened, with enough data to render the common case without another request.
@@ -35,11 +57,18 @@ pub enum EventData {
     #[serde(rename = "reload")]
     Reload { reason: String },
     /// An event type this build does not know.
-    #[serde(other)]
+    #[serde(rename = "unknown")]
     Unknown,
 }
 
 impl EventData {
+    /// Every `type` this build knows.
+    pub const KNOWN: [&'static str; 2] = ["message.created", "reload"];
+
+    fn is_known(kind: &str) -> bool {
+        Self::KNOWN.contains(&kind)
+    }
+
     /// The `type` string of this event, as it appears on the wire.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -133,6 +162,25 @@ mod tests {
         assert_eq!(json["data"]["body"], "hi");
         let back: Envelope = serde_json::from_value(json).unwrap();
         assert_eq!(back, env);
+    }
+
+    #[test]
+    fn every_known_type_is_listed() {
+        let env = Envelope::reload("r");
+        assert!(EventData::is_known(env.data.kind()));
+        assert!(EventData::is_known(
+            EventData::MessageCreated(message()).kind()
+        ));
+        let bad = serde_json::json!({
+            "event_id": EventId::new(), "type": "message.created", "community_id": null,
+            "channel_id": null, "actor_id": null, "timestamp": "2026-01-01T00:00:00Z",
+            "data": {"body": 3},
+        });
+        let err = serde_json::from_value::<Envelope>(bad).unwrap_err();
+        assert!(
+            err.to_string().contains("malformed message.created"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use ajet_core::subjects::{self, Route};
 use ajet_core::{ChannelId, CommunityId, Envelope, UserId};
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
+use serde_json::{Map, Value};
 use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
 
@@ -27,11 +28,15 @@ pub enum Key {
 }
 
 /// One event as sent to connections: parsed once, serialised once, shared by all.
+///
+/// The JSON is the published envelope with `id` added, untouched otherwise, so that event
+/// types and fields this build does not know still reach the clients that do.
 #[derive(Debug)]
 pub struct Delivery {
     /// Position in the stream: the SSE id.
     pub seq: u64,
-    pub envelope: Envelope,
+    pub channel_id: Option<ChannelId>,
+    pub community_id: Option<CommunityId>,
     /// The envelope as JSON, with `id` set.
     pub json: String,
     /// The trace context the event was published with.
@@ -236,7 +241,8 @@ impl Hub {
                 let json = serde_json::to_string(&envelope).unwrap_or_default();
                 let delivery = Delivery {
                     seq: head,
-                    envelope,
+                    channel_id: None,
+                    community_id: None,
                     json,
                     traceparent: None,
                     recipient: None,
@@ -284,15 +290,21 @@ fn remove(routing: &mut Routing, id: ConnId) {
 }
 
 fn decode(event: StoredEvent) -> Option<Delivery> {
-    let mut envelope: Envelope = match serde_json::from_slice(&event.payload) {
-        Ok(envelope) => envelope,
-        Err(err) => {
-            tracing::warn!(error = %err, seq = event.seq, "skipping an event that is not an envelope");
-            return None;
-        }
+    let Ok(mut map) = serde_json::from_slice::<Map<String, Value>>(&event.payload) else {
+        tracing::warn!(seq = event.seq, "skipping an event that is not an envelope");
+        return None;
     };
-    envelope.id = Some(event.seq);
-    let json = serde_json::to_string(&envelope).ok()?;
+    let id = |field: &str| {
+        map.get(field)
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok())
+    };
+    let (channel_id, community_id) = (
+        id("channel_id").map(ChannelId),
+        id("community_id").map(CommunityId),
+    );
+    map.insert("id".into(), event.seq.into());
+    let json = serde_json::to_string(&map).ok()?;
     // Notifications are routed by their subject, which names the user they are for.
     let recipient = match subjects::parse(&event.subject) {
         Some(Route::Notifications(user)) => Some(user),
@@ -300,7 +312,8 @@ fn decode(event: StoredEvent) -> Option<Delivery> {
     };
     Some(Delivery {
         seq: event.seq,
-        envelope,
+        channel_id,
+        community_id,
         json,
         traceparent: event.trace.traceparent,
         recipient,
@@ -309,8 +322,11 @@ fn decode(event: StoredEvent) -> Option<Delivery> {
 
 /// The keys an event is routed by.
 fn keys_of(delivery: &Delivery) -> Vec<Key> {
-    let env = &delivery.envelope;
-    match (delivery.recipient, env.channel_id, env.community_id) {
+    match (
+        delivery.recipient,
+        delivery.channel_id,
+        delivery.community_id,
+    ) {
         (Some(user), _, _) => vec![Key::User(user)],
         (None, Some(channel), _) => vec![Key::Channel(channel)],
         (None, None, Some(community)) => vec![Key::Community(community)],

@@ -1,0 +1,122 @@
+//! The api, running in-process on a free port against a fresh database and the real NATS.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ajet_api::relay::{self, RelayTimings};
+use ajet_api::{AppState, router};
+use ajet_bus::EventBus;
+use ajet_bus::nats::{NatsBus, StreamSettings};
+use ajet_core::{ChannelId, UserId};
+use ajet_db::PgPool;
+use ajet_db::communities::Community;
+use ajet_db::tokens::TokenHasher;
+use tokio_util::sync::CancellationToken;
+
+pub fn nats_url() -> String {
+    std::env::var("AJET_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into())
+}
+
+/// A bus on the real NATS, with the stream in place.
+pub async fn nats() -> Arc<NatsBus> {
+    let bus = NatsBus::connect(&nats_url(), "ajet-api-tests", StreamSettings::default())
+        .await
+        .unwrap();
+    bus.ensure_stream().await.unwrap();
+    Arc::new(bus)
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub pool: PgPool,
+    pub hasher: TokenHasher,
+    pub community: Community,
+    pub general: ChannelId,
+    stop: CancellationToken,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+impl TestApp {
+    pub async fn new(pool: PgPool) -> Self {
+        let bus = nats().await;
+        Self::with_bus(pool, bus).await
+    }
+
+    pub async fn with_bus(pool: PgPool, bus: Arc<dyn EventBus>) -> Self {
+        let mut conn = pool.acquire().await.unwrap();
+        let community = ajet_db::bootstrap::ensure_default_community(&mut conn, "Test Org")
+            .await
+            .unwrap();
+        let general = ajet_db::channels::by_name(&mut conn, community.id, "general")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let hasher = ajet_db::keys::token_hasher(&mut conn, None).await.unwrap();
+        let stop = CancellationToken::new();
+        let timings = RelayTimings {
+            sweep_every: Duration::from_millis(100),
+            flush_every: Duration::from_millis(20),
+        };
+        let (relay, _) = relay::spawn(pool.clone(), bus.clone(), timings, stop.clone());
+        let app = router(AppState::new(pool.clone(), bus, hasher.clone(), relay));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let serve_stop = stop.clone();
+        tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(serve_stop.cancelled_owned())
+                .await
+                .unwrap();
+        });
+        Self {
+            base,
+            pool,
+            hasher,
+            community,
+            general,
+            stop,
+        }
+    }
+
+    /// A member of the community and its #general, with a client holding their token.
+    pub async fn user(&self, name: &str) -> (ajet_sdk::Client, UserId) {
+        let mut conn = self.pool.acquire().await.unwrap();
+        let user = ajet_db::bootstrap::create_member(&mut conn, self.community.id, name, false)
+            .await
+            .unwrap();
+        let token = self.token_for(user.id).await;
+        (self.client().with_token(&token).unwrap(), user.id)
+    }
+
+    pub async fn token_for(&self, user: UserId) -> String {
+        let mut conn = self.pool.acquire().await.unwrap();
+        let (_, token) = ajet_db::sessions::create(&mut conn, &self.hasher, user, None)
+            .await
+            .unwrap();
+        token
+    }
+
+    /// A client without a token.
+    pub fn client(&self) -> ajet_sdk::Client {
+        ajet_sdk::Client::new(&self.base).unwrap()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn message_count(&self) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM messages")
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+}

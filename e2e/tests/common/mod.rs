@@ -1,0 +1,267 @@
+//! The whole stack as processes on loopback: the four services on free ports, against a
+//! fresh database and the real NATS, with each service's log kept for inspection.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use sqlx::Connection;
+use tokio::process::{Child, Command};
+
+/// Where cargo put the binaries: `AJET_BIN_DIR` (set by `script/test`), or next to this
+/// test's own directory.
+pub fn bin_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("AJET_BIN_DIR") {
+        return PathBuf::from(dir);
+    }
+    let exe = std::env::current_exe().unwrap_or_default();
+    // target/<profile>/deps/<test> → target/<profile>
+    exe.parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+pub fn bin(name: &str) -> Result<PathBuf> {
+    let path = bin_dir().join(name);
+    if !path.exists() {
+        bail!(
+            "{} is missing: run `cargo build --bins` before the end-to-end tests",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+pub fn admin_database_url() -> String {
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://ajet:ajet@127.0.0.1:5432/ajet".into())
+}
+
+pub fn nats_url() -> String {
+    std::env::var("AJET_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into())
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(0)
+}
+
+/// One running service.
+pub struct Service {
+    pub name: &'static str,
+    pub port: u16,
+    pub log: PathBuf,
+    child: Child,
+}
+
+impl Service {
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn read_log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub async fn kill(&mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+/// The four services and the database they share.
+pub struct Stack {
+    pub dir: PathBuf,
+    pub database_url: String,
+    database_name: String,
+    pub api: Service,
+    pub web_sm: Service,
+    pub tui_sm: Service,
+    pub gateway: Service,
+}
+
+impl Stack {
+    pub async fn start() -> Result<Self> {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let database_name = format!("ajet_e2e_{}", &id[..12]);
+        let admin_url = admin_database_url();
+        let mut admin = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .context("cannot reach Postgres at DATABASE_URL")?;
+        sqlx::query(&format!("CREATE DATABASE {database_name}"))
+            .execute(&mut admin)
+            .await?;
+        let database_url = match admin_url.rsplit_once('/') {
+            Some((server, _)) => format!("{server}/{database_name}"),
+            None => bail!("DATABASE_URL has no database name"),
+        };
+        let dir = std::env::temp_dir().join(format!("ajet-e2e-{id}"));
+        std::fs::create_dir_all(&dir)?;
+
+        let (api_port, web_port, tui_port, gw_port) =
+            (free_port(), free_port(), free_port(), free_port());
+        let env = vec![
+            ("AJET_DATABASE_URL", database_url.clone()),
+            ("AJET_NATS_URL", nats_url()),
+            ("AJET_API_ADDR", format!("127.0.0.1:{api_port}")),
+            ("AJET_WEB_SM_ADDR", format!("127.0.0.1:{web_port}")),
+            ("AJET_TUI_SM_ADDR", format!("127.0.0.1:{tui_port}")),
+            ("AJET_GW_ADDR", format!("127.0.0.1:{gw_port}")),
+            ("AJET_API_URL", format!("http://127.0.0.1:{api_port}")),
+            ("AJET_WEB_SM_URL", format!("http://127.0.0.1:{web_port}")),
+            ("AJET_TUI_SM_URL", format!("http://127.0.0.1:{tui_port}")),
+            ("AJET_DEFAULT_COMMUNITY", "E2E".to_owned()),
+            ("AJET_LOG_FORMAT", "json".to_owned()),
+            ("RUST_LOG", "info".to_owned()),
+        ];
+        // The api migrates and bootstraps first, so the others find the schema in place.
+        let api = spawn("ajet-api", api_port, &dir, &env)?;
+        wait_ready(
+            &format!("http://127.0.0.1:{api_port}/health"),
+            Duration::from_secs(20),
+        )
+        .await?;
+        let web_sm = spawn("ajet-web-sm", web_port, &dir, &env)?;
+        let tui_sm = spawn("ajet-tui-sm", tui_port, &dir, &env)?;
+        let gateway = spawn("ajet-auth-gw", gw_port, &dir, &env)?;
+        let stack = Self {
+            dir,
+            database_url,
+            database_name,
+            api,
+            web_sm,
+            tui_sm,
+            gateway,
+        };
+        wait_ready(
+            &format!("{}/ready", stack.gateway.url()),
+            Duration::from_secs(20),
+        )
+        .await
+        .with_context(|| stack.logs())?;
+        Ok(stack)
+    }
+
+    /// Every service's log, for a failing assertion's message.
+    pub fn logs(&self) -> String {
+        [&self.api, &self.web_sm, &self.tui_sm, &self.gateway]
+            .iter()
+            .map(|s| format!("--- {} ---\n{}", s.name, s.read_log()))
+            .collect()
+    }
+
+    /// Runs `ajet-api <args>` against this stack's database; its stdout.
+    pub async fn api_command(&self, args: &[&str]) -> Result<String> {
+        let out = Command::new(bin("ajet-api")?)
+            .args(args)
+            .env("AJET_DATABASE_URL", &self.database_url)
+            .env("AJET_DEFAULT_COMMUNITY", "E2E")
+            .output()
+            .await?;
+        if !out.status.success() {
+            bail!(
+                "ajet-api {args:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(String::from_utf8(out.stdout)?)
+    }
+
+    /// A new member of the default community; returns their session token.
+    pub async fn user(&self, name: &str) -> Result<String> {
+        self.api_command(&["create-user", name]).await?;
+        let token = self.api_command(&["create-token", name]).await?;
+        Ok(token.trim().to_owned())
+    }
+
+    /// A command line for `ajet-chat` against the gateway, isolated from the user's config.
+    pub fn cli(&self, token: &str) -> Result<Command> {
+        let mut cmd = Command::new(bin("ajet-chat")?);
+        cmd.env("AJET_SERVER", self.gateway.url())
+            .env("AJET_TOKEN", token)
+            .env("HOME", &self.dir)
+            .env("XDG_CONFIG_HOME", self.dir.join("config"))
+            .stdin(Stdio::null());
+        Ok(cmd)
+    }
+
+    pub fn sdk(&self, token: &str) -> Result<ajet_sdk::Client> {
+        Ok(ajet_sdk::Client::new(&self.gateway.url())?.with_token(token)?)
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        for service in [
+            &mut self.gateway,
+            &mut self.tui_sm,
+            &mut self.web_sm,
+            &mut self.api,
+        ] {
+            let _ = service.child.start_kill();
+        }
+        // Best effort: the database goes once the services let go of it.
+        let admin_url = admin_database_url();
+        let name = self.database_name.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut admin)
+                        .await;
+                }
+            });
+        })
+        .join()
+        .ok();
+    }
+}
+
+fn spawn(name: &'static str, port: u16, dir: &Path, env: &[(&str, String)]) -> Result<Service> {
+    let log = dir.join(format!("{name}.log"));
+    let file = std::fs::File::create(&log)?;
+    let child = Command::new(bin(name)?)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(file.try_clone()?)
+        .stderr(file)
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("cannot start {name}"))?;
+    Ok(Service {
+        name,
+        port,
+        log,
+        child,
+    })
+}
+
+/// Polls `url` until it answers 200.
+pub async fn wait_ready(url: &str, within: Duration) -> Result<()> {
+    let client = reqwest::Client::new();
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if let Ok(r) = client.get(url).send().await
+            && r.status().is_success()
+        {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            bail!("{url} was not ready within {within:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

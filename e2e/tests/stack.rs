@@ -1,0 +1,201 @@
+//! End-to-end: the four services and the cli as processes, driven from outside.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use ajet_core::EventData;
+use ajet_sdk::sse::StreamItem;
+use anyhow::{Context, Result, bail};
+use common::Stack;
+use futures::StreamExt;
+use serde_json::Value;
+use tokio::io::AsyncBufReadExt;
+
+#[tokio::test]
+async fn the_stack_is_ready_and_one_trace_id_reaches_every_service() -> Result<()> {
+    let stack = Stack::start().await?;
+    let response = reqwest::get(format!("{}/ready", stack.gateway.url())).await?;
+    assert_eq!(response.status(), 200);
+    let trace_id = response
+        .headers()
+        .get("x-trace-id")
+        .context("no X-Trace-Id on the response")?
+        .to_str()?
+        .to_owned();
+    let body: Value = response.json().await?;
+    assert_eq!(body["ready"], true, "{body}");
+    for service in ["auth-gw", "api", "web-sm", "tui-sm"] {
+        assert_eq!(
+            body["services"][service]["ready"], true,
+            "{service}: {body}"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for service in [&stack.gateway, &stack.api, &stack.web_sm, &stack.tui_sm] {
+        assert!(
+            service.read_log().contains(&trace_id),
+            "{} did not log trace {trace_id}:\n{}",
+            service.name,
+            service.read_log()
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_message_sent_with_the_cli_reaches_another_clients_stream() -> Result<()> {
+    let stack = Stack::start().await?;
+    let alice = stack.user("alice").await?;
+    let bob = stack.user("bob").await?;
+
+    let mut stream = stack.sdk(&bob)?.stream("/tui/stream", None);
+    match tokio::time::timeout(Duration::from_secs(5), stream.next()).await? {
+        Some(StreamItem::Connected) => {}
+        other => bail!("bob's stream did not open: {other:?}\n{}", stack.logs()),
+    }
+
+    let started = Instant::now();
+    let out = stack
+        .cli(&alice)?
+        .args(["send", "#general", "hi", "bob"])
+        .output()
+        .await?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let received = loop {
+        let item = tokio::time::timeout(Duration::from_secs(1), stream.next())
+            .await
+            .context("bob's stream received nothing within 1 s")?;
+        if let Some(StreamItem::Event(event)) = item
+            && let EventData::MessageCreated(m) = event.data
+        {
+            assert!(event.id.is_some(), "events carry their resume id");
+            break m;
+        }
+    };
+    let elapsed = started.elapsed();
+    assert_eq!(received.body, "hi bob");
+    assert_eq!(received.author_username, "alice");
+    assert!(elapsed < Duration::from_secs(1), "took {elapsed:?}");
+
+    let out = stack.cli(&bob)?.args(["read", "#general"]).output().await?;
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout)?;
+    assert!(text.trim_end().ends_with("alice: hi bob"), "{text}");
+
+    let out = stack
+        .cli(&bob)?
+        .args(["--json", "read", "#general"])
+        .output()
+        .await?;
+    let page: Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(page["messages"][0]["body"], "hi bob");
+    Ok(())
+}
+
+#[tokio::test]
+async fn tail_prints_history_then_live_messages() -> Result<()> {
+    let stack = Stack::start().await?;
+    let alice = stack.user("alice").await?;
+    let sdk = stack.sdk(&alice)?;
+    let general = sdk
+        .channels()
+        .await?
+        .into_iter()
+        .find(|c| c.name.as_deref() == Some("general"))
+        .context("no #general")?;
+    sdk.send_message(general.id, "before the tail").await?;
+
+    let mut tail = stack
+        .cli(&alice)?
+        .args(["tail", "#general"])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let mut lines = tokio::io::BufReader::new(tail.stdout.take().context("stdout")?).lines();
+    let first = tokio::time::timeout(Duration::from_secs(5), lines.next_line())
+        .await??
+        .context("tail printed nothing")?;
+    assert!(first.ends_with("alice: before the tail"), "{first}");
+
+    sdk.send_message(general.id, "while tailing").await?;
+    let live = tokio::time::timeout(Duration::from_secs(2), lines.next_line())
+        .await??
+        .context("tail ended")?;
+    assert!(live.ends_with("alice: while tailing"), "{live}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_gateway_refuses_strangers_and_unknown_routes() -> Result<()> {
+    let stack = Stack::start().await?;
+    let token = stack.user("alice").await?;
+    let http = reqwest::Client::new();
+    let gw = stack.gateway.url();
+
+    for path in ["/api/me", "/api/channels", "/tui/stream"] {
+        let r = http.get(format!("{gw}{path}")).send().await?;
+        assert_eq!(r.status(), 401, "{path}");
+        let body: Value = r.json().await?;
+        assert_eq!(body["error"], "unauthorized", "{path}");
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+
+        let r = http
+            .get(format!("{gw}{path}"))
+            .bearer_auth("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+            .send()
+            .await?;
+        assert_eq!(r.status(), 401, "forged token on {path}");
+    }
+
+    let r = http
+        .get(format!("{gw}/api/no-such-thing"))
+        .bearer_auth(&token)
+        .send()
+        .await?;
+    assert_eq!(r.status(), 404);
+    let body: Value = r.json().await?;
+    assert_eq!(body["error"], "not_found");
+
+    let r = http.get(format!("{gw}/no/such/page")).send().await?;
+    assert_eq!(r.status(), 404);
+
+    let r = http
+        .get(format!("{gw}/api/me"))
+        .bearer_auth(&token)
+        .send()
+        .await?;
+    assert_eq!(r.status(), 200);
+    let me: Value = r.json().await?;
+    assert_eq!(me["user"]["username"], "alice");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_wrong_config_value_stops_a_service_with_a_line_naming_it() -> Result<()> {
+    let out = tokio::process::Command::new(common::bin("ajet-auth-gw")?)
+        .env("AJET_API_URL", "not a url")
+        .output()
+        .await?;
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--api-url"), "{err}");
+
+    let out = tokio::process::Command::new(common::bin("ajet-api")?)
+        .env(
+            "AJET_DATABASE_URL",
+            "postgres://ajet:secret@127.0.0.1:1/ajet",
+        )
+        .output()
+        .await?;
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("AJET_DATABASE_URL"), "{err}");
+    assert!(!err.contains("secret"), "the password leaked: {err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    Ok(())
+}
