@@ -1,6 +1,13 @@
 //! Who is calling: the api validates the caller's token itself, whoever forwarded it.
+//!
+//! Handlers take an [`AuthUser`] and ask it, before touching anything, whether the caller's
+//! credential allows the action: [`AuthUser::require`] for a scope and
+//! [`AuthUser::check_channel`] for a channel. A person's session allows every scope and
+//! channel (their role and memberships still apply); an API token allows only its scopes,
+//! and only its listed channels when it has a list.
 
-use ajet_core::{SessionId, UserId};
+use ajet_core::dto::Scope;
+use ajet_core::{ChannelId, ErrorCode, SessionId, UserId};
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -8,11 +15,58 @@ use axum::http::request::Parts;
 use crate::error::Error;
 use crate::state::AppState;
 
-/// An authenticated person (or bot) with a live session.
-#[derive(Clone, Copy, Debug)]
+/// An authenticated person or bot.
+#[derive(Clone, Debug)]
 pub struct AuthUser {
     pub id: UserId,
-    pub session_id: SessionId,
+    pub credential: Credential,
+}
+
+/// What the caller authenticated with.
+#[derive(Clone, Debug)]
+pub enum Credential {
+    /// A person's login session.
+    Session(SessionId),
+    /// A bot's API token.
+    ApiToken {
+        token_id: ajet_core::TokenId,
+        scopes: Vec<Scope>,
+        /// When set, the only channels the token may touch.
+        channels: Option<Vec<ChannelId>>,
+    },
+}
+
+impl AuthUser {
+    /// Fails with 403 unless the credential carries `scope`.
+    pub fn require(&self, scope: Scope) -> Result<(), Error> {
+        match &self.credential {
+            Credential::Session(_) => Ok(()),
+            Credential::ApiToken { scopes, .. } if scopes.contains(&scope) => Ok(()),
+            Credential::ApiToken { .. } => Err(Error::new(
+                ErrorCode::Forbidden,
+                format!("this token lacks the {} scope", scope.as_str()),
+            )),
+        }
+    }
+
+    /// Fails with 404 (as for a channel that does not exist) when the credential is
+    /// restricted to other channels.
+    pub fn check_channel(&self, channel: ChannelId) -> Result<(), Error> {
+        match &self.credential {
+            Credential::ApiToken {
+                channels: Some(allowed),
+                ..
+            } if !allowed.contains(&channel) => Err(Error::not_found(
+                "there is no such channel, or you are not a member of it",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the credential may see `channel` at all (for filtering lists).
+    pub fn sees_channel(&self, channel: ChannelId) -> bool {
+        self.check_channel(channel).is_ok()
+    }
 }
 
 impl FromRequestParts<AppState> for AuthUser {
@@ -30,7 +84,7 @@ impl FromRequestParts<AppState> for AuthUser {
             })?;
         Ok(Self {
             id: session.user_id,
-            session_id: session.id,
+            credential: Credential::Session(session.id),
         })
     }
 }
@@ -39,4 +93,41 @@ fn bearer(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(scopes: Vec<Scope>, channels: Option<Vec<ChannelId>>) -> AuthUser {
+        AuthUser {
+            id: UserId::new(),
+            credential: Credential::ApiToken {
+                token_id: ajet_core::TokenId::new(),
+                scopes,
+                channels,
+            },
+        }
+    }
+
+    #[test]
+    fn sessions_may_do_everything_tokens_only_their_scopes() {
+        let session = AuthUser {
+            id: UserId::new(),
+            credential: Credential::Session(SessionId::new()),
+        };
+        assert!(Scope::ALL.iter().all(|s| session.require(*s).is_ok()));
+        let bot = token(vec![Scope::MessagesRead], None);
+        assert!(bot.require(Scope::MessagesRead).is_ok());
+        assert!(bot.require(Scope::MessagesWrite).is_err());
+    }
+
+    #[test]
+    fn restricted_tokens_see_only_their_channels() {
+        let (a, b) = (ChannelId::new(), ChannelId::new());
+        let bot = token(vec![Scope::MessagesRead], Some(vec![a]));
+        assert!(bot.check_channel(a).is_ok());
+        assert!(bot.check_channel(b).is_err());
+        assert!(token(vec![], None).sees_channel(b));
+    }
 }

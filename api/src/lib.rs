@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod handlers;
+pub mod posting;
 pub mod relay;
 pub mod routes;
 pub mod state;

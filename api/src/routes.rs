@@ -6,7 +6,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 
 use crate::error::Error;
-use crate::handlers::{channels, health, me, messages};
+use crate::handlers::{channels, health, identity, me, messages};
 use crate::state::AppState;
 
 /// Largest request body: a message of 16,000 four-byte characters with room to spare.
@@ -21,6 +21,7 @@ pub fn router(state: AppState) -> Router {
             "/channels/{channel_id}/messages",
             get(messages::list::list_messages).post(messages::create::create_message),
         )
+        .merge(identity::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()

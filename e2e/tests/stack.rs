@@ -131,6 +131,31 @@ async fn tail_prints_history_then_live_messages() -> Result<()> {
 }
 
 #[tokio::test]
+async fn a_session_manager_shutting_down_closes_its_streams_and_exits_cleanly() -> Result<()> {
+    let mut stack = Stack::start().await?;
+    let token = stack.user("alice").await?;
+    // Straight to tui-sm, so that the stream's end is the session manager's doing.
+    let direct = ajet_sdk::Client::new(&stack.tui_sm.url())?.with_token(&token)?;
+    let mut stream = direct.stream("/tui/stream", None);
+    match tokio::time::timeout(Duration::from_secs(5), stream.next()).await? {
+        Some(StreamItem::Connected) => {}
+        other => bail!("the stream did not open: {other:?}\n{}", stack.logs()),
+    }
+    stack.tui_sm.terminate().await?;
+    let status = stack
+        .tui_sm
+        .exited_within(Duration::from_secs(5))
+        .await
+        .context("tui-sm did not exit within 5 s of SIGTERM with a stream open")?;
+    assert!(status.success(), "{status:?}\n{}", stack.tui_sm.read_log());
+    match tokio::time::timeout(Duration::from_secs(2), stream.next()).await? {
+        Some(StreamItem::Disconnected { .. }) => {}
+        other => bail!("the client did not see the stream end: {other:?}"),
+    }
+    Ok(())
+}
+
+#[tokio::test]
 async fn the_gateway_refuses_strangers_and_unknown_routes() -> Result<()> {
     let stack = Stack::start().await?;
     let token = stack.user("alice").await?;

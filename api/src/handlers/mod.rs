@@ -2,5 +2,6 @@
 
 pub mod channels;
 pub mod health;
+pub mod identity;
 pub mod me;
 pub mod messages;

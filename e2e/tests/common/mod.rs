@@ -73,6 +73,27 @@ impl Service {
     pub async fn kill(&mut self) {
         let _ = self.child.kill().await;
     }
+
+    /// Asks the service to stop (SIGTERM), as an orchestrator would.
+    pub async fn terminate(&self) -> Result<()> {
+        let pid = self.child.id().context("the service has already exited")?;
+        let status = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .await?;
+        if !status.success() {
+            bail!("kill -TERM {pid} failed");
+        }
+        Ok(())
+    }
+
+    /// Waits for the process to exit; its status, or `None` if it outlived `within`.
+    pub async fn exited_within(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        tokio::time::timeout(within, self.child.wait())
+            .await
+            .ok()?
+            .ok()
+    }
 }
 
 /// The four services and the database they share.

@@ -96,3 +96,45 @@ pub struct MessagePage {
     /// Whether more messages lie beyond this page in the direction it was read.
     pub has_more: bool,
 }
+
+/// What an API token may do. A person's session may do everything their role allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Scope {
+    #[serde(rename = "messages:read")]
+    MessagesRead,
+    #[serde(rename = "messages:write")]
+    MessagesWrite,
+    #[serde(rename = "channels:read")]
+    ChannelsRead,
+    #[serde(rename = "channels:write")]
+    ChannelsWrite,
+    #[serde(rename = "admin")]
+    Admin,
+}
+
+impl Scope {
+    /// Every scope, in the order they are documented.
+    pub const ALL: [Scope; 5] = [
+        Self::MessagesRead,
+        Self::MessagesWrite,
+        Self::ChannelsRead,
+        Self::ChannelsWrite,
+        Self::Admin,
+    ];
+
+    /// The scope's name, as stored and as written on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MessagesRead => "messages:read",
+            Self::MessagesWrite => "messages:write",
+            Self::ChannelsRead => "channels:read",
+            Self::ChannelsWrite => "channels:write",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// The scope called `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}

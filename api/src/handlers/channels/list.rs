@@ -1,6 +1,6 @@
 //! `GET /api/channels`: the channels the caller is a member of.
 
-use ajet_core::dto::ChannelDto;
+use ajet_core::dto::{ChannelDto, Scope};
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
@@ -20,9 +20,14 @@ pub async fn list_channels(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> Result<Json<ChannelList>> {
+    user.require(Scope::ChannelsRead)?;
     let mut conn = state.db.acquire().await?;
     let channels = ajet_db::channels::list_for_member(&mut conn, user.id).await?;
     Ok(Json(ChannelList {
-        channels: channels.into_iter().map(Into::into).collect(),
+        channels: channels
+            .into_iter()
+            .filter(|c| user.sees_channel(c.id))
+            .map(Into::into)
+            .collect(),
     }))
 }

@@ -1,10 +1,8 @@
 //! `POST /api/channels/{channel_id}/messages`: post a message.
 
-use ajet_core::dto::{CreateMessage, MessageDto};
+use ajet_core::ChannelId;
+use ajet_core::dto::{CreateMessage, MessageDto, Scope};
 use ajet_core::limits::{MAX_IDEMPOTENCY_KEY_LEN, MAX_MESSAGE_CHARS};
-use ajet_core::{ChannelId, Envelope, EventData, subjects};
-use ajet_db::messages::{self, NewMessage};
-use ajet_db::{channels, outbox};
 use ajet_telemetry::TraceContext;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -12,6 +10,7 @@ use axum::{Extension, Json};
 
 use crate::auth::AuthUser;
 use crate::error::{Error, JsonBody, PathParam, Result};
+use crate::posting::{self, Post, Posted};
 use crate::state::AppState;
 
 /// Posts a message. A repeated idempotency key returns the first message (200) instead of
@@ -24,73 +23,24 @@ pub async fn create_message(
     PathParam(channel_id): PathParam<ChannelId>,
     JsonBody(body): JsonBody<CreateMessage>,
 ) -> Result<(StatusCode, Json<MessageDto>)> {
+    user.require(Scope::MessagesWrite)?;
+    user.check_channel(channel_id)?;
     validate(&body)?;
-    let key = body.idempotency_key.as_deref();
-
-    let mut tx = state.db.begin().await?;
-    let channel = channels::get_for_member(&mut tx, channel_id, user.id)
-        .await?
-        .ok_or_else(|| {
-            Error::not_found("there is no such channel, or you are not a member of it")
-        })?;
-    if channel.archived_at.is_some() {
-        return Err(Error::new(
-            ajet_core::ErrorCode::Forbidden,
-            "the channel is archived; nothing can be posted to it",
-        ));
-    }
-    if let Some(key) = key
-        && let Some(existing) = messages::by_idempotency_key(&mut tx, user.id, key).await?
-    {
-        return replay(existing, channel_id);
-    }
-    let inserted = messages::insert(
-        &mut tx,
-        NewMessage {
+    let posted = posting::post(
+        &state,
+        Post {
             channel: channel_id,
             author: user.id,
             body: &body.body,
-            idempotency_key: key,
+            idempotency_key: body.idempotency_key.as_deref(),
+            traceparent: Some(trace.traceparent()),
         },
     )
-    .await;
-    let message: MessageDto = match inserted {
-        Ok(message) => message.into(),
-        // A concurrent retry with the same key committed first: answer with its message.
-        Err(err) if ajet_db::error::is_unique_violation(&err, messages::IDEMPOTENCY_CONSTRAINT) => {
-            drop(tx);
-            let mut conn = state.db.acquire().await?;
-            let existing =
-                messages::by_idempotency_key(&mut conn, user.id, key.unwrap_or_default())
-                    .await?
-                    .ok_or(Error::Sqlx(err))?;
-            return replay(existing, channel_id);
-        }
-        Err(err) => return Err(err.into()),
-    };
-    let event = Envelope::for_channel(
-        channel.community(),
-        channel_id,
-        Some(user.id),
-        EventData::MessageCreated(message.clone()),
-    );
-    let subject = subjects::channel_events(channel.community(), channel_id);
-    let recorded = outbox::insert(&mut tx, &subject, &event, Some(&trace.traceparent())).await?;
-    tx.commit().await?;
-    state.relay.committed(recorded);
-    Ok((StatusCode::CREATED, Json(message)))
-}
-
-fn replay(
-    existing: messages::Message,
-    channel_id: ChannelId,
-) -> Result<(StatusCode, Json<MessageDto>)> {
-    if existing.channel_id != channel_id {
-        return Err(Error::conflict(
-            "this idempotency key was already used for a message in another channel",
-        ));
-    }
-    Ok((StatusCode::OK, Json(existing.into())))
+    .await?;
+    Ok(match posted {
+        Posted::Created(message) => (StatusCode::CREATED, Json(message)),
+        Posted::Replayed(message) => (StatusCode::OK, Json(message)),
+    })
 }
 
 fn validate(body: &CreateMessage) -> Result<()> {

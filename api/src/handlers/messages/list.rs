@@ -1,6 +1,6 @@
 //! `GET /api/channels/{channel_id}/messages`: a page of history.
 
-use ajet_core::dto::MessagePage;
+use ajet_core::dto::{MessagePage, Scope};
 use ajet_core::limits::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
 use ajet_core::{ChannelId, MessageId};
 use ajet_db::channels;
@@ -31,6 +31,8 @@ pub async fn list_messages(
     PathParam(channel_id): PathParam<ChannelId>,
     QueryParams(query): QueryParams<PageQuery>,
 ) -> Result<Json<MessagePage>> {
+    user.require(Scope::MessagesRead)?;
+    user.check_channel(channel_id)?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE_LIMIT);
     if !(1..=MAX_PAGE_LIMIT).contains(&limit) {
         return Err(Error::validation(format!(
