@@ -8,9 +8,15 @@
 
 use ajet_core::dto::Scope;
 use ajet_core::{ChannelId, ErrorCode, SessionId, UserId};
+use std::sync::Arc;
+
+use ajet_bus::EventBus;
+use ajet_db::auth::{AuthCache, Grant, REVOKED_SUBJECT};
 use axum::extract::FromRequestParts;
-use axum::http::header::AUTHORIZATION;
+use axum::http::HeaderMap;
+use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
+use futures::StreamExt;
 
 use crate::error::Error;
 use crate::state::AppState;
@@ -73,26 +79,98 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let token = bearer(parts).ok_or_else(|| {
+        let token = presented_token(&parts.headers).ok_or_else(|| {
             Error::unauthorized("sign in first: send your token as Authorization: Bearer <token>")
         })?;
-        let mut conn = state.db.acquire().await?;
-        let session = ajet_db::sessions::authenticate(&mut conn, &state.hasher, token)
-            .await?
-            .ok_or_else(|| {
-                Error::unauthorized("the token is not valid, or has expired or been revoked")
-            })?;
+        let identity =
+            ajet_db::auth::authenticate_cached(&state.db, &state.auth_cache, &state.hasher, token)
+                .await?
+                .ok_or_else(|| {
+                    Error::unauthorized("the token is not valid, or has expired or been revoked")
+                })?;
+        let credential = match identity.grant {
+            Grant::Session(id) => Credential::Session(id),
+            Grant::ApiToken {
+                token_id,
+                scopes,
+                channels,
+            } => Credential::ApiToken {
+                token_id,
+                scopes,
+                channels,
+            },
+        };
         Ok(Self {
-            id: session.user_id,
-            credential: Credential::Session(session.id),
+            id: identity.user_id,
+            credential,
         })
     }
 }
 
-fn bearer(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+/// The cookie browsers carry their session token in (set by the gateway).
+pub const SESSION_COOKIE: &str = "ajet_session";
+
+/// The token a request presents: `Authorization: Bearer`, else the session cookie.
+pub fn presented_token(headers: &HeaderMap) -> Option<&str> {
+    if let Some(value) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        let (scheme, token) = value.split_once(' ')?;
+        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim());
+    }
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value)
+}
+
+/// A cache of validated tokens that follows the revocations announced on the bus, for
+/// [`AppState`]: cleared on every announcement, and keeping nothing while not subscribed.
+pub fn revocation_cache(bus: &Arc<dyn EventBus>) -> Arc<AuthCache> {
+    let cache = Arc::new(AuthCache::default());
+    let weak = Arc::downgrade(&cache);
+    let bus = bus.clone();
+    tokio::spawn(async move {
+        loop {
+            match bus.signals(REVOKED_SUBJECT.to_owned()).await {
+                Ok(mut signals) => {
+                    let Some(cache) = weak.upgrade() else { return };
+                    cache.set_live(true);
+                    drop(cache);
+                    while signals.next().await.is_some() {
+                        let Some(cache) = weak.upgrade() else { return };
+                        cache.clear();
+                    }
+                    let Some(cache) = weak.upgrade() else { return };
+                    cache.set_live(false);
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "cannot follow revocations; not caching tokens");
+                }
+            }
+            if weak.strong_count() == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    });
+    cache
+}
+
+/// Announces a revocation to every gateway and api instance, and forgets locally at once.
+pub async fn announce_revocation(state: &AppState, what: &str) {
+    state.auth_cache.clear();
+    let payload = serde_json::json!({ "revoked": what }).to_string();
+    if let Err(err) = state
+        .bus
+        .publish_signal(REVOKED_SUBJECT.to_owned(), payload.into())
+        .await
+    {
+        // Other instances still drop the credential when their cache entry expires.
+        tracing::warn!(error = %err, "cannot announce a revocation");
+    }
 }
 
 #[cfg(test)]

@@ -5,9 +5,11 @@
 //! the real database and bus.
 
 pub mod auth;
+pub mod authz;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod events;
 pub mod handlers;
 pub mod posting;
 pub mod relay;

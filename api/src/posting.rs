@@ -1,11 +1,25 @@
 //! Posting a message: shared by the REST handler, webhooks and slash commands.
+//!
+//! One transaction stores the message, its mentions, the thread's new counts and the
+//! notifications it causes, and records an event for each; the events go to the relay
+//! after the commit.
 
-use ajet_core::dto::MessageDto;
-use ajet_core::{ChannelId, Envelope, ErrorCode, EventData, UserId, subjects};
+use std::collections::HashSet;
+
+use ajet_core::dto::{MessageDto, NotificationKind};
+use ajet_core::mentions::{self, Mention};
+use ajet_core::{ChannelId, ErrorCode, EventData, MessageId, UserId};
+use ajet_db::PgConnection;
+use ajet_db::channels::Channel;
+use ajet_db::mentions::Target;
 use ajet_db::messages::{self, NewMessage};
-use ajet_db::{channels, outbox};
+use ajet_db::notifications::{self, NewNotification};
+use ajet_db::users;
+use serde_json::json;
 
+use crate::authz;
 use crate::error::{Error, Result};
+use crate::events::Recorder;
 use crate::state::AppState;
 
 /// A message to post, already validated.
@@ -14,38 +28,34 @@ pub struct Post<'a> {
     pub author: UserId,
     pub body: &'a str,
     pub idempotency_key: Option<&'a str>,
-    /// The W3C trace context of the request, passed on with the event.
+    /// Posts a reply in the thread of this top-level message.
+    pub parent: Option<MessageId>,
+    /// The W3C trace context of the request, passed on with the events.
     pub traceparent: Option<String>,
 }
 
 /// What posting did.
 pub enum Posted {
-    /// A new message was stored and its event recorded.
+    /// A new message was stored and its events recorded.
     Created(MessageDto),
     /// The idempotency key was used before: this is the first message, nothing was stored.
     Replayed(MessageDto),
 }
 
-/// Stores the message and its event in one transaction, then hands the event to the relay.
-/// The author must be a member of the channel (404 otherwise, as for a missing channel).
+/// Stores the message, then hands its events to the relay. The author must be allowed to
+/// post in the channel (404 for outsiders, 403 when archived or muted).
 pub async fn post(state: &AppState, post: Post<'_>) -> Result<Posted> {
     let mut tx = state.db.begin().await?;
-    let channel = channels::get_for_member(&mut tx, post.channel, post.author)
-        .await?
-        .ok_or_else(|| {
-            Error::not_found("there is no such channel, or you are not a member of it")
-        })?;
-    if channel.archived_at.is_some() {
-        return Err(Error::new(
-            ErrorCode::Forbidden,
-            "the channel is archived; nothing can be posted to it",
-        ));
-    }
+    let channel = authz::postable_channel(&mut tx, post.channel, post.author).await?;
     if let Some(key) = post.idempotency_key
         && let Some(existing) = messages::by_idempotency_key(&mut tx, post.author, key).await?
     {
         return replay(existing, post.channel);
     }
+    let parent = match post.parent {
+        Some(id) => Some(thread_parent(&mut tx, id, post.channel).await?),
+        None => None,
+    };
     let inserted = messages::insert(
         &mut tx,
         NewMessage {
@@ -53,6 +63,7 @@ pub async fn post(state: &AppState, post: Post<'_>) -> Result<Posted> {
             author: post.author,
             body: post.body,
             idempotency_key: post.idempotency_key,
+            parent: post.parent,
         },
     )
     .await;
@@ -73,17 +84,208 @@ pub async fn post(state: &AppState, post: Post<'_>) -> Result<Posted> {
         }
         Err(err) => return Err(err.into()),
     };
-    let event = Envelope::for_channel(
-        channel.community(),
-        post.channel,
-        Some(post.author),
-        EventData::MessageCreated(message.clone()),
-    );
-    let subject = subjects::channel_events(channel.community(), post.channel);
-    let recorded = outbox::insert(&mut tx, &subject, &event, post.traceparent.as_deref()).await?;
+
+    let mut events = Recorder::new(post.traceparent);
+    let community = channel.community();
+    events
+        .channel(
+            &mut tx,
+            community,
+            channel.id,
+            Some(post.author),
+            EventData::MessageCreated(message.clone()),
+        )
+        .await?;
+    let mentioned = store_mentions(&mut tx, &message).await?;
+    if let Some(parent) = &parent {
+        let (reply_count, last_reply_at) = messages::refresh_thread(&mut tx, parent.id).await?;
+        let reply_participants = messages::participants(&mut tx, &[parent.id])
+            .await?
+            .into_iter()
+            .map(|(_, u)| u)
+            .collect();
+        events
+            .channel(
+                &mut tx,
+                community,
+                channel.id,
+                Some(post.author),
+                EventData::ThreadUpdated {
+                    parent_id: parent.id,
+                    reply_count,
+                    last_reply_at,
+                    reply_participants,
+                },
+            )
+            .await?;
+    }
+    notify(
+        &mut tx,
+        &mut events,
+        &channel,
+        &message,
+        parent.as_ref(),
+        &mentioned,
+    )
+    .await?;
     tx.commit().await?;
-    state.relay.committed(recorded);
+    events.publish(state);
     Ok(Posted::Created(message))
+}
+
+/// The message a reply goes under: a live top-level message of the same channel.
+async fn thread_parent(
+    conn: &mut PgConnection,
+    id: MessageId,
+    channel: ChannelId,
+) -> Result<messages::Message> {
+    let parent = messages::get(conn, id)
+        .await?
+        .filter(|p| p.channel_id == channel)
+        .ok_or_else(|| Error::not_found("the message to reply to is not in this channel"))?;
+    if parent.parent_id.is_some() {
+        return Err(Error::validation(
+            "threads are one level deep: reply to the thread's first message instead",
+        ));
+    }
+    if parent.deleted_at.is_some() {
+        return Err(Error::new(
+            ErrorCode::Conflict,
+            "the message to reply to has been deleted",
+        ));
+    }
+    Ok(parent)
+}
+
+/// Parses and stores the message's mentions; the mentioned users who exist.
+pub(crate) async fn store_mentions(
+    conn: &mut PgConnection,
+    message: &MessageDto,
+) -> Result<Mentioned> {
+    let parsed = mentions::parse(&message.body);
+    let names: Vec<String> = parsed
+        .iter()
+        .filter_map(|m| match m {
+            Mention::User(name) => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    let users = if names.is_empty() {
+        Vec::new()
+    } else {
+        users::by_usernames(conn, &names).await?
+    };
+    let mut targets: Vec<Target> = users.iter().map(|u| Target::User(u.id)).collect();
+    let channel = parsed.contains(&Mention::Channel);
+    let here = parsed.contains(&Mention::Here);
+    if channel {
+        targets.push(Target::Channel);
+    }
+    if here {
+        targets.push(Target::Here);
+    }
+    ajet_db::mentions::replace(conn, message.id, &targets).await?;
+    Ok(Mentioned {
+        users: users.into_iter().map(|u| u.id).collect(),
+        channel,
+        here,
+    })
+}
+
+/// Who a message mentions.
+pub(crate) struct Mentioned {
+    pub users: Vec<UserId>,
+    pub channel: bool,
+    pub here: bool,
+}
+
+/// One notification per person the message concerns, most specific reason first: a
+/// mention, then a DM, then a reply in a thread they wrote or replied in. Nobody is
+/// notified of their own message, nor twice for one message.
+async fn notify(
+    conn: &mut PgConnection,
+    events: &mut Recorder,
+    channel: &Channel,
+    message: &MessageDto,
+    parent: Option<&messages::Message>,
+    mentioned: &Mentioned,
+) -> Result<()> {
+    let members: HashSet<UserId> = ajet_db::channels::member_ids(conn, channel.id)
+        .await?
+        .into_iter()
+        .collect();
+    let mut done: HashSet<UserId> = HashSet::from([message.author_id]);
+    let mut targets: Vec<(UserId, NotificationKind)> = Vec::new();
+    let mut add = |user: UserId, kind: NotificationKind, targets: &mut Vec<_>| {
+        if members.contains(&user) && done.insert(user) {
+            targets.push((user, kind));
+        }
+    };
+    for user in &mentioned.users {
+        add(*user, NotificationKind::Mention, &mut targets);
+    }
+    if mentioned.channel || mentioned.here {
+        let everyone: Vec<UserId> = members.iter().copied().collect();
+        let wanted: Vec<UserId> = if mentioned.channel {
+            everyone
+        } else {
+            users::presence(conn, &everyone)
+                .await?
+                .into_iter()
+                .filter(|p| p.online)
+                .map(|p| p.user_id)
+                .collect()
+        };
+        for user in wanted {
+            add(user, NotificationKind::Mention, &mut targets);
+        }
+    }
+    if channel.is_dm() {
+        for user in members.iter().copied() {
+            add(user, NotificationKind::Dm, &mut targets);
+        }
+    }
+    if let Some(parent) = parent {
+        add(
+            parent.author_id,
+            NotificationKind::ThreadReply,
+            &mut targets,
+        );
+        for (_, user) in messages::participants(conn, &[parent.id]).await? {
+            add(user, NotificationKind::ThreadReply, &mut targets);
+        }
+    }
+    let preview: String = message.body.chars().take(200).collect();
+    for (user, kind) in targets {
+        let notification = notifications::insert(
+            conn,
+            NewNotification {
+                user,
+                kind,
+                source_id: Some(message.id.as_uuid()),
+                channel_id: Some(channel.id),
+                data: json!({
+                    "message_id": message.id,
+                    "parent_id": message.parent_id,
+                    "author_id": message.author_id,
+                    "author_username": message.author_username,
+                    "channel_name": channel.name,
+                    "community_slug": channel.community_slug,
+                    "preview": preview,
+                }),
+            },
+        )
+        .await?;
+        events
+            .user(
+                conn,
+                user,
+                Some(message.author_id),
+                EventData::NotificationCreated(notification),
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 fn replay(existing: messages::Message, channel: ChannelId) -> Result<Posted> {

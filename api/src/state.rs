@@ -18,6 +18,8 @@ pub struct Inner {
     pub bus: Arc<dyn EventBus>,
     pub hasher: TokenHasher,
     pub relay: RelayHandle,
+    /// Validated tokens, cleared by revocations announced on the bus.
+    pub auth_cache: Arc<ajet_db::auth::AuthCache>,
 }
 
 impl AppState {
@@ -27,7 +29,9 @@ impl AppState {
         hasher: TokenHasher,
         relay: RelayHandle,
     ) -> Self {
+        let auth_cache = crate::auth::revocation_cache(&bus);
         Self(Arc::new(Inner {
+            auth_cache,
             db,
             bus,
             hasher,

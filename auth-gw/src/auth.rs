@@ -1,6 +1,6 @@
-//! Who is calling: a session token as a bearer token or the session cookie.
+//! Who is calling: a session or API token as a bearer token, or the session cookie.
 
-use ajet_core::UserId;
+use ajet_db::auth::Identity;
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 
@@ -36,21 +36,34 @@ pub fn presented_token(headers: &HeaderMap) -> Option<&str> {
         .map(|(_, value)| value)
 }
 
-/// The user whose live session the request presents.
-pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<UserId, Denied> {
+/// The identity the request's token opens: a live session or a live API token.
+pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Identity, Denied> {
     let token = presented_token(headers).ok_or(Denied::Missing)?;
-    let mut conn = state.db.acquire().await.map_err(|err| {
-        tracing::error!(error = %err, "cannot reach the database to check a session");
-        Denied::Unavailable
-    })?;
-    match ajet_db::sessions::authenticate(&mut conn, &state.hasher, token).await {
-        Ok(Some(session)) => Ok(session.user_id),
+    match ajet_db::auth::authenticate_cached(&state.db, &state.auth_cache, &state.hasher, token)
+        .await
+    {
+        Ok(Some(identity)) => Ok(identity),
         Ok(None) => Err(Denied::Invalid),
         Err(err) => {
-            tracing::error!(error = %err, "session lookup failed");
+            tracing::error!(error = %err, "token lookup failed");
             Err(Denied::Unavailable)
         }
     }
+}
+
+/// Whether the request carries `Authorization: Bearer` (which a browser never adds on its
+/// own, so such requests need no CSRF check).
+pub fn has_bearer(headers: &HeaderMap) -> bool {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+}
+
+/// Whether the request carries the session cookie.
+pub fn has_session_cookie(headers: &HeaderMap) -> bool {
+    !has_bearer(headers) && presented_token(headers).is_some()
 }
 
 #[cfg(test)]

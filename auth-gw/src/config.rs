@@ -38,6 +38,102 @@ pub struct Config {
     /// Log format.
     #[arg(long, env = "AJET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
     pub log_format: LogFormat,
+    /// NATS server URL: revocations are announced there, so every instance forgets a
+    /// revoked session or token at once.
+    #[arg(long, env = "AJET_NATS_URL", default_value = "nats://127.0.0.1:4222")]
+    pub nats_url: String,
+    /// The gateway's public URL, as browsers see it: the only origin whose cookie-carrying
+    /// requests may change anything (CSRF), and the base of links.
+    #[arg(long, env = "AJET_PUBLIC_URL", default_value = "http://localhost:8080", value_parser = origin)]
+    pub public_url: String,
+    /// Other origins whose pages may call the API from a browser with a bearer token
+    /// (CORS), comma-separated, e.g. https://dash.example.com.
+    #[arg(long, env = "AJET_CORS_ORIGINS", value_delimiter = ',', value_parser = origin)]
+    pub cors_origins: Vec<String>,
+    /// Mark the session cookie Secure (sent over HTTPS only). Default: on, unless the
+    /// public URL is plain http on localhost. Turn it off only for plain-http development.
+    #[arg(long, env = "AJET_COOKIE_SECURE", action = clap::ArgAction::Set)]
+    pub cookie_secure: Option<bool>,
+    /// Allow local username/password accounts (sign-up and login).
+    #[arg(long, env = "AJET_LOCAL_ACCOUNTS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub local_accounts: bool,
+    #[command(flatten)]
+    pub limits: RateLimits,
+}
+
+/// Requests allowed per minute (a burst of that many, refilled evenly).
+#[derive(Clone, Copy, Debug, clap::Args)]
+pub struct RateLimits {
+    /// Per client address, for requests without valid credentials.
+    #[arg(
+        long = "rate-limit-ip",
+        env = "AJET_RATE_LIMIT_IP",
+        default_value_t = 300
+    )]
+    pub ip: u32,
+    /// Per signed-in person (all their sessions together).
+    #[arg(
+        long = "rate-limit-user",
+        env = "AJET_RATE_LIMIT_USER",
+        default_value_t = 1200
+    )]
+    pub user: u32,
+    /// Per API token.
+    #[arg(
+        long = "rate-limit-token",
+        env = "AJET_RATE_LIMIT_TOKEN",
+        default_value_t = 600
+    )]
+    pub token: u32,
+    /// Per incoming webhook.
+    #[arg(
+        long = "rate-limit-webhook",
+        env = "AJET_RATE_LIMIT_WEBHOOK",
+        default_value_t = 60
+    )]
+    pub webhook: u32,
+    /// Login attempts per account name.
+    #[arg(
+        long = "rate-limit-login-account",
+        env = "AJET_RATE_LIMIT_LOGIN_ACCOUNT",
+        default_value_t = 10
+    )]
+    pub login_account: u32,
+    /// Login and sign-up attempts per client address.
+    #[arg(
+        long = "rate-limit-login-ip",
+        env = "AJET_RATE_LIMIT_LOGIN_IP",
+        default_value_t = 30
+    )]
+    pub login_ip: u32,
+}
+
+impl Config {
+    /// Whether the session cookie is marked Secure.
+    pub fn cookie_secure(&self) -> bool {
+        self.cookie_secure.unwrap_or_else(|| {
+            !["http://localhost", "http://127.0.0.1"]
+                .iter()
+                .any(|local| {
+                    self.public_url == *local || self.public_url.starts_with(&format!("{local}:"))
+                })
+        })
+    }
+}
+
+/// An origin: `scheme://host[:port]`, without a path; returned without a trailing slash.
+fn origin(value: &str) -> Result<String, String> {
+    let value = value.trim().trim_end_matches('/');
+    let uri: Uri = value
+        .parse()
+        .map_err(|err| format!("{value:?} is not a URL: {err}"))?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.authority().is_none() {
+        return Err(format!("{value:?} must be an http(s)://host[:port] URL"));
+    }
+    if !matches!(uri.path(), "" | "/") {
+        return Err(format!("{value:?} must not have a path"));
+    }
+    Ok(value.to_ascii_lowercase())
 }
 
 /// An upstream base URL: `http://host:port`, without a path.
@@ -56,7 +152,7 @@ fn upstream(value: &str) -> Result<Uri, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::upstream;
+    use super::*;
 
     #[test]
     fn upstreams_are_plain_http_origins() {
@@ -65,5 +161,20 @@ mod tests {
         assert!(upstream("127.0.0.1:8081").is_err());
         assert!(upstream("https://api:8081").is_err());
         assert!(upstream("http://api:8081/v1").is_err());
+    }
+
+    #[test]
+    fn origins_and_the_secure_cookie_default() {
+        assert_eq!(
+            origin("https://Chat.example.com/").unwrap(),
+            "https://chat.example.com"
+        );
+        assert!(origin("chat.example.com").is_err());
+        assert!(origin("https://chat.example.com/app").is_err());
+        let config = |url: &str| Config::parse_from(["gw", "--public-url", url]);
+        assert!(!config("http://localhost:8080").cookie_secure());
+        assert!(!config("http://127.0.0.1").cookie_secure());
+        assert!(config("https://chat.example.com").cookie_secure());
+        assert!(config("http://localhost.example.com").cookie_secure());
     }
 }

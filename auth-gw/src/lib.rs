@@ -1,16 +1,31 @@
 //! The ajet-chat gateway: the only public port.
 //!
-//! Every request gets a trace id here. Requests to the api and the terminal session
-//! manager must carry a valid session token; the gateway checks it before proxying, and
-//! the services check it again themselves. Responses stream through unbuffered, so SSE
-//! works across it.
+//! Every request gets a trace id and the security headers here. Requests to the api and
+//! the terminal session manager must carry a valid session or API token (bearer or the
+//! session cookie); the gateway checks it before proxying, and the services check it
+//! again themselves. Cookie-authenticated changes must come from our own origin (CSRF);
+//! every caller is rate-limited. The gateway also serves sign-in and sign-up, and lets
+//! webhook deliveries through. Responses stream through unbuffered, so SSE works across
+//! it.
 
 pub mod auth;
 pub mod config;
+pub mod hooks;
+pub mod limits;
+pub mod login;
+pub mod pages;
 pub mod proxy;
 pub mod ready;
+pub mod revocation;
 pub mod routes;
+pub mod security;
 pub mod state;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ajet_bus::EventBus;
+use ajet_bus::nats::{NatsBus, StreamSettings};
 
 use anyhow::Context;
 
@@ -31,7 +46,25 @@ pub async fn serve(config: config::Config) -> anyhow::Result<()> {
             .await
             .context("AJET_TOKEN_KEY")?
     };
-    let state = AppState::new(db, hasher, &config);
+    let bus: Arc<dyn EventBus> = Arc::new(
+        NatsBus::connect(&config.nats_url, "ajet-auth-gw", StreamSettings::default())
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot use the NATS URL {} (AJET_NATS_URL)",
+                    config.nats_url
+                )
+            })?,
+    );
+    let state = AppState::new(db, hasher, bus, &config);
+    let forgetting = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            forgetting.limits.forget_idle();
+        }
+    });
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("cannot listen on {} (AJET_GW_ADDR)", config.addr))?;

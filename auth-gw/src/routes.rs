@@ -1,54 +1,93 @@
-//! The gateway's own routes, and the catch-all that proxies everything else.
+//! The gateway's own routes, and the catch-all that authenticates, rate-limits and
+//! proxies everything else.
 
+use ajet_db::auth::{Grant, Identity};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::auth::{self, Denied};
+use crate::limits::{self, Key};
 use crate::proxy::{self, Service};
+use crate::security::{self, client_ip};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
+    let cors = security::cors(&state.cors_origins);
     Router::new()
         .route("/health", get(ajet_telemetry::health))
         .route("/ready", get(crate::ready::ready))
+        .route("/hook/{id}/{token}", post(crate::hooks::deliver))
+        .merge(crate::login::routes())
         .fallback(gateway)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::csrf_guard,
+        ))
+        .layer(cors)
+        .layer(axum::middleware::from_fn(security::security_headers))
         .layer(axum::middleware::from_fn(
             ajet_telemetry::trace_requests_at_edge,
         ))
         .with_state(state)
 }
 
-/// Authenticates what needs it, then proxies.
+/// What a request is counted against: its token's owner, else its address.
+fn limit_key(identity: &Identity) -> Key {
+    match &identity.grant {
+        Grant::Session(_) => Key::User(identity.user_id),
+        Grant::ApiToken { token_id, .. } => Key::Token(*token_id),
+    }
+}
+
+/// Authenticates what needs it, rate-limits, then proxies.
 async fn gateway(State(state): State<AppState>, req: Request) -> Response {
     let service = Service::for_path(req.uri().path());
-    if service.requires_session() {
+    let ip = client_ip(&req);
+    let presents_token = auth::presented_token(req.headers()).is_some();
+    let key = if service.requires_session() || presents_token {
         match auth::authenticate(&state, req.headers()).await {
-            Ok(user) => tracing::debug!(user.id = %user, "authenticated"),
-            Err(Denied::Missing) => {
-                return ajet_telemetry::error_response(
-                    StatusCode::UNAUTHORIZED,
-                    "unauthorized",
-                    "sign in first: send your token as Authorization: Bearer <token>",
-                );
+            Ok(identity) => {
+                tracing::debug!(user.id = %identity.user_id, "authenticated");
+                limit_key(&identity)
             }
-            Err(Denied::Invalid) => {
-                return ajet_telemetry::error_response(
-                    StatusCode::UNAUTHORIZED,
-                    "unauthorized",
-                    "the token is not valid, or has expired or been revoked",
-                );
-            }
-            Err(Denied::Unavailable) => {
-                return ajet_telemetry::error_response(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "sessions cannot be checked right now; try again shortly",
-                );
+            // The web pages decide for themselves what an anonymous visitor sees.
+            Err(Denied::Missing | Denied::Invalid) if !service.requires_session() => Key::Ip(ip),
+            Err(denied) => {
+                // Failed attempts count against the address, so guessing is slowed too.
+                if let Err(wait) = state.limits.check(&Key::Ip(ip)) {
+                    return limits::too_many(wait);
+                }
+                return refused(denied);
             }
         }
+    } else {
+        Key::Ip(ip)
+    };
+    if let Err(wait) = state.limits.check(&key) {
+        return limits::too_many(wait);
     }
     proxy::forward(&state, service, req).await
+}
+
+fn refused(denied: Denied) -> Response {
+    match denied {
+        Denied::Missing => ajet_telemetry::error_response(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "sign in first: send your token as Authorization: Bearer <token>",
+        ),
+        Denied::Invalid => ajet_telemetry::error_response(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "the token is not valid, or has expired or been revoked",
+        ),
+        Denied::Unavailable => ajet_telemetry::error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "sessions cannot be checked right now; try again shortly",
+        ),
+    }
 }

@@ -4,7 +4,9 @@ use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ajet_bus::EventBus;
 use ajet_db::PgPool;
+use ajet_db::auth::AuthCache;
 use ajet_db::tokens::TokenHasher;
 use axum::body::Body;
 use axum::http::Uri;
@@ -13,6 +15,8 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
 use crate::config::Config;
+use crate::limits::Limiters;
+use crate::pages::Pages;
 
 /// Cheap to clone; derefs to [`Inner`].
 #[derive(Clone)]
@@ -24,6 +28,15 @@ pub struct Inner {
     /// Pooled keep-alive connections to the services.
     pub client: Client<HttpConnector, Body>,
     pub upstreams: Upstreams,
+    /// Where revocations are announced and heard.
+    pub bus: Arc<dyn EventBus>,
+    /// Validated tokens, cleared by every revocation announced on the bus.
+    pub auth_cache: Arc<AuthCache>,
+    pub limits: Limiters,
+    pub pages: Pages,
+    pub settings: Settings,
+    /// Origins allowed to call the API cross-origin (CORS).
+    pub cors_origins: Vec<String>,
 }
 
 /// Where each service is.
@@ -34,14 +47,24 @@ pub struct Upstreams {
     pub tui_sm: Uri,
 }
 
+/// How the gateway treats browsers.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `scheme://host[:port]` of the gateway as browsers see it.
+    pub public_origin: String,
+    pub cookie_secure: bool,
+    pub local_accounts: bool,
+}
+
 impl AppState {
-    pub fn new(db: PgPool, hasher: TokenHasher, config: &Config) -> Self {
+    pub fn new(db: PgPool, hasher: TokenHasher, bus: Arc<dyn EventBus>, config: &Config) -> Self {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_connect_timeout(Some(Duration::from_secs(2)));
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(60))
             .build(connector);
+        let auth_cache = crate::revocation::follow(&bus);
         Self(Arc::new(Inner {
             db,
             hasher,
@@ -51,6 +74,16 @@ impl AppState {
                 web_sm: config.web_sm_url.clone(),
                 tui_sm: config.tui_sm_url.clone(),
             },
+            bus,
+            auth_cache,
+            limits: Limiters::new(config.limits),
+            pages: Pages::new(),
+            settings: Settings {
+                public_origin: config.public_url.clone(),
+                cookie_secure: config.cookie_secure(),
+                local_accounts: config.local_accounts,
+            },
+            cors_origins: config.cors_origins.clone(),
         }))
     }
 }

@@ -23,12 +23,70 @@ pub struct Args {
 pub enum Command {
     /// Post a message: ajet-chat send '#general' 'hello'
     Send {
-        /// The channel: #name, community#name, or its id.
+        /// The channel: #name, community#name, @user (a DM), or its id.
         channel: String,
-        /// The message (markdown). Several words are joined with spaces.
+        /// The message (markdown). Several words are joined with spaces; `-` reads stdin.
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+        /// Reply in the thread of this message id.
+        #[arg(long)]
+        thread: Option<String>,
+    },
+    /// Open (or find) a direct message with one person, or a group DM with several, and
+    /// optionally send a first message: ajet-chat dm @bob 'hi'
+    Dm {
+        /// @username (one or more, comma-separated for a group).
+        users: String,
+        /// A message to send.
+        text: Vec<String>,
+    },
+    /// Replace the text of one of your messages.
+    Edit {
+        /// The message id.
+        message: String,
+        /// The new text.
         #[arg(required = true, num_args = 1..)]
         text: Vec<String>,
     },
+    /// Delete a message (yours, or anyone's if you moderate).
+    Delete {
+        /// The message id.
+        message: String,
+    },
+    /// React to a message with an emoji; --remove takes it back.
+    React {
+        /// The message id.
+        message: String,
+        /// The emoji, e.g. 👍
+        emoji: String,
+        /// Remove the reaction instead.
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Search messages: words, "phrases", -excluded, from:@user, in:#channel,
+    /// before:/after:/on:YYYY-MM-DD, has:link, has:file.
+    Search {
+        /// The query.
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+        /// How many results.
+        #[arg(long, short = 'n', default_value_t = 20)]
+        limit: u32,
+    },
+    /// Your notifications, newest first.
+    Notifications {
+        /// Only unread ones.
+        #[arg(long)]
+        unread: bool,
+        /// Mark them all read afterwards.
+        #[arg(long)]
+        mark_read: bool,
+        /// How many.
+        #[arg(long, short = 'n', default_value_t = 20)]
+        limit: u32,
+    },
+    /// Channels with unread messages, and your unread notification count.
+    Unread,
     /// Print a channel's recent messages, oldest first.
     Read {
         /// The channel: #name, community#name, or its id.
@@ -51,6 +109,6 @@ pub enum Command {
         #[arg(long, short = 'n', default_value_t = 10)]
         lines: u32,
     },
-    /// List the channels you belong to.
+    /// List the channels you belong to, with unread counts.
     Channels,
 }

@@ -14,13 +14,131 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let client = crate::settings::client(args.server, args.token)?;
     let json = args.json;
     match args.command {
-        Command::Send { channel, text } => {
+        Command::Send {
+            channel,
+            text,
+            thread,
+        } => {
             let channel = resolve(&client, &channel).await?;
-            let message = client.send_message(channel.id, &text.join(" ")).await?;
+            let parent = thread.as_deref().map(message_id).transpose()?;
+            let message = client
+                .post_message(channel.id, &message_text(text)?, parent)
+                .await?;
             if json {
                 output::json(&message)?;
             } else {
-                println!("sent to {}", output::channel_name(&channel));
+                println!(
+                    "sent to {} ({})",
+                    output::channel_name(&channel),
+                    message.id
+                );
+            }
+        }
+        Command::Dm { users, text } => {
+            let names: Vec<&str> = users
+                .split(',')
+                .map(|u| u.trim().trim_start_matches('@'))
+                .filter(|u| !u.is_empty())
+                .collect();
+            let channel = client.start_dm(&names).await?;
+            if !text.is_empty() {
+                client
+                    .send_message(channel.id, &message_text(text)?)
+                    .await?;
+            }
+            if json {
+                output::json(&channel)?;
+            } else {
+                println!("{} ({})", output::channel_name(&channel), channel.id);
+            }
+        }
+        Command::Edit { message, text } => {
+            let message = client
+                .edit_message(message_id(&message)?, &message_text(text)?)
+                .await?;
+            if json {
+                output::json(&message)?;
+            } else {
+                println!("{}", output::message_line(&message));
+            }
+        }
+        Command::Delete { message } => {
+            client.delete_message(message_id(&message)?).await?;
+            if !json {
+                println!("deleted");
+            }
+        }
+        Command::React {
+            message,
+            emoji,
+            remove,
+        } => {
+            let reactions = client.react(message_id(&message)?, &emoji, !remove).await?;
+            if json {
+                output::json(&reactions)?;
+            } else {
+                let line: Vec<String> = reactions
+                    .iter()
+                    .map(|r| format!("{} {}", r.emoji, r.count))
+                    .collect();
+                println!("{}", line.join("  "));
+            }
+        }
+        Command::Search { query, limit } => {
+            let page = client.search(&query.join(" "), None, Some(limit)).await?;
+            if json {
+                output::json(&page)?;
+            } else {
+                for r in &page.results {
+                    let place = match (&r.channel.community_slug, &r.channel.name) {
+                        (Some(slug), Some(name)) => format!("{slug}#{name}"),
+                        _ => "(direct message)".to_owned(),
+                    };
+                    println!("{place}  {}", output::message_line(&r.message));
+                }
+                if page.results.is_empty() {
+                    println!("no results");
+                }
+            }
+        }
+        Command::Notifications {
+            unread,
+            mark_read,
+            limit,
+        } => {
+            let page = client.notifications(unread, None, limit).await?;
+            if json {
+                output::json(&page)?;
+            } else {
+                for n in &page.notifications {
+                    println!("{}", output::notification_line(n));
+                }
+                println!("{} unread", page.unread_count);
+            }
+            if mark_read {
+                client.mark_notifications_read(&[], true).await?;
+            }
+        }
+        Command::Unread => {
+            let channels = client.channels().await?;
+            let unread: Vec<_> = channels
+                .into_iter()
+                .filter(|c| c.unread_count > 0 || c.mention_count > 0)
+                .collect();
+            let notifications = client.notifications(true, None, 1).await?;
+            if json {
+                output::json(&serde_json::json!({
+                    "channels": unread,
+                    "unread_notifications": notifications.unread_count,
+                }))?;
+            } else {
+                for c in &unread {
+                    println!("{}", output::channel_line(c));
+                }
+                if unread.is_empty() {
+                    println!("all caught up");
+                }
+                println!("{} unread notifications", notifications.unread_count);
             }
         }
         Command::Read {
@@ -51,7 +169,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 output::json(&channels)?;
             } else {
                 for c in &channels {
-                    println!("{}", output::channel_name(c));
+                    println!("{}", output::channel_line(c));
                 }
             }
         }
@@ -112,13 +230,27 @@ fn print_message(m: &ajet_core::dto::MessageDto, json: bool) -> anyhow::Result<(
     }
 }
 
+/// The message text from the arguments; a single `-` reads it from stdin.
+fn message_text(words: Vec<String>) -> anyhow::Result<String> {
+    if words.len() == 1 && words[0] == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
+        return Ok(text.trim_end().to_owned());
+    }
+    Ok(words.join(" "))
+}
+
 fn message_id(s: &str) -> anyhow::Result<MessageId> {
     s.parse()
         .with_context(|| format!("{s:?} is not a message id"))
 }
 
-/// Finds a channel by `#name`, `community#name`, `name` or id among the caller's channels.
+/// Finds a channel by `#name`, `community#name`, `name` or id among the caller's channels;
+/// `@user` is the DM with that user (opened if needed).
 async fn resolve(client: &Client, wanted: &str) -> anyhow::Result<ChannelDto> {
+    if let Some(user) = wanted.strip_prefix('@') {
+        return Ok(client.start_dm(&[user]).await?);
+    }
     let channels = client.channels().await?;
     if let Ok(id) = wanted.parse::<ChannelId>() {
         return channels

@@ -1,6 +1,6 @@
 //! How results are printed: readable lines, or JSON with `--json`.
 
-use ajet_core::dto::{ChannelDto, MessageDto};
+use ajet_core::dto::{ChannelDto, MessageDto, NotificationDto, NotificationKind};
 use chrono::Local;
 
 /// One message as a line: `2026-11-22 09:14 alice: hi`.
@@ -17,13 +17,75 @@ pub fn message_line(m: &MessageDto) -> String {
     format!("{when} {}: {}{edited}", m.author_username, m.body)
 }
 
-/// A channel's display name: `community#name`, or `(direct message)`.
+/// A channel's display name: `community#name`, or `@alice, @bob` for a DM.
 pub fn channel_name(c: &ChannelDto) -> String {
     match (&c.community_slug, &c.name) {
         (Some(slug), Some(name)) => format!("{slug}#{name}"),
         (None, Some(name)) => format!("#{name}"),
+        _ if !c.members.is_empty() => c
+            .members
+            .iter()
+            .map(|u| format!("@{}", u.username))
+            .collect::<Vec<_>>()
+            .join(", "),
         _ => "(direct message)".to_owned(),
     }
+}
+
+/// A channel with its unread counts: `acme#general  3 unread, 1 mention`.
+pub fn channel_line(c: &ChannelDto) -> String {
+    let mut line = channel_name(c);
+    if c.archived {
+        line.push_str("  (archived)");
+    }
+    if c.unread_count > 0 {
+        line.push_str(&format!("  {} unread", c.unread_count));
+    }
+    if c.mention_count > 0 {
+        let s = if c.mention_count == 1 { "" } else { "s" };
+        line.push_str(&format!(", {} mention{s}", c.mention_count));
+    }
+    line
+}
+
+/// A notification as a line: `2026-11-22 09:14 • mention by alice in acme#general: hi @bob`.
+pub fn notification_line(n: &NotificationDto) -> String {
+    let when = n.created_at.with_timezone(&Local).format("%Y-%m-%d %H:%M");
+    let mark = if n.read { " " } else { "•" };
+    let text = |key: &str| {
+        n.data
+            .get(key)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let place = match (
+        n.data.get("community_slug").and_then(|v| v.as_str()),
+        n.data.get("channel_name").and_then(|v| v.as_str()),
+    ) {
+        (Some(slug), Some(name)) => format!("{slug}#{name}"),
+        _ => "a direct message".to_owned(),
+    };
+    let what = match n.kind {
+        NotificationKind::Mention => format!(
+            "mention by {} in {place}: {}",
+            text("author_username"),
+            text("preview")
+        ),
+        NotificationKind::Dm => format!(
+            "message from {}: {}",
+            text("author_username"),
+            text("preview")
+        ),
+        NotificationKind::ThreadReply => format!(
+            "reply by {} in {place}: {}",
+            text("author_username"),
+            text("preview")
+        ),
+        NotificationKind::Invite => format!("you were added to {place}"),
+        NotificationKind::System => format!("{}", n.data),
+    };
+    format!("{when} {mark} {what}")
 }
 
 /// Prints `value` as one line of JSON.
@@ -51,6 +113,9 @@ mod tests {
             edited_at: None,
             deleted: false,
             reply_count: 0,
+            last_reply_at: None,
+            reply_participants: Vec::new(),
+            reactions: Vec::new(),
         };
         assert!(message_line(&m).ends_with(" alice: hi there"));
     }

@@ -1,7 +1,12 @@
 //! Request handlers, one file a handler, grouped by resource.
 
 pub mod channels;
+pub mod communities;
+pub mod dms;
 pub mod health;
 pub mod identity;
 pub mod me;
 pub mod messages;
+pub mod notifications;
+pub mod presence;
+pub mod search;

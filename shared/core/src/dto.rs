@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ChannelId, CommunityId, MessageId, UserId};
+use crate::ids::{ChannelId, CommunityId, MessageId, NotificationId, UserId};
 
 /// A user as others see them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,7 +39,7 @@ pub enum Visibility {
     Private,
 }
 
-/// A channel, DM or group DM.
+/// A channel, DM or group DM, with the caller's unread state when they are a member.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelDto {
     pub id: ChannelId,
@@ -53,6 +53,21 @@ pub struct ChannelDto {
     pub topic: String,
     pub archived: bool,
     pub created_at: DateTime<Utc>,
+    /// Position of the newest top-level message or reply.
+    #[serde(default)]
+    pub last_seq: i64,
+    /// The caller's read position; messages after it are unread.
+    #[serde(default)]
+    pub last_read_seq: i64,
+    /// Unread top-level messages by others.
+    #[serde(default)]
+    pub unread_count: i64,
+    /// Unread messages that mention the caller (directly, @channel or @here).
+    #[serde(default)]
+    pub mention_count: i64,
+    /// For DMs and group DMs: the other members.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<UserDto>,
 }
 
 /// The caller, with the communities they belong to.
@@ -77,6 +92,23 @@ pub struct MessageDto {
     pub edited_at: Option<DateTime<Utc>>,
     pub deleted: bool,
     pub reply_count: i32,
+    /// Time of the newest reply, for a thread's parent.
+    #[serde(default)]
+    pub last_reply_at: Option<DateTime<Utc>>,
+    /// Who replied in the thread, for a thread's parent (first replies first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reply_participants: Vec<UserId>,
+    /// Reactions, aggregated per emoji.
+    #[serde(default)]
+    pub reactions: Vec<ReactionDto>,
+}
+
+/// One emoji's reactions on a message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReactionDto {
+    pub emoji: String,
+    pub count: i64,
+    pub reacted_by_me: bool,
 }
 
 /// Body of `POST /api/channels/{id}/messages`.
@@ -87,6 +119,231 @@ pub struct CreateMessage {
     /// Client-generated key: a retried post with the same key returns the first message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
+    /// Makes the message a reply in the thread of this top-level message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<MessageId>,
+}
+
+/// Body of `PATCH /api/messages/{id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditMessage {
+    pub body: String,
+}
+
+/// A member's role in a community.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Member,
+    Admin,
+    Owner,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Member => "member",
+            Self::Admin => "admin",
+            Self::Owner => "owner",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "member" => Some(Self::Member),
+            "admin" => Some(Self::Admin),
+            "owner" => Some(Self::Owner),
+            _ => None,
+        }
+    }
+
+    /// Owners and admins moderate: they delete others' messages, ban, mute, manage.
+    pub fn moderates(self) -> bool {
+        self >= Self::Admin
+    }
+}
+
+/// A member of a community.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberDto {
+    pub user: UserDto,
+    pub role: Role,
+    pub nickname: Option<String>,
+    pub avatar_url: Option<String>,
+}
+
+/// Body of `POST /api/communities`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateCommunity {
+    pub name: String,
+    /// Made from the name when absent.
+    #[serde(default)]
+    pub slug: Option<String>,
+}
+
+/// Body of `PATCH /api/communities/{id}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateCommunity {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub slug: Option<String>,
+}
+
+/// Body of `PATCH /api/communities/{id}/members/{user_id}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateMember {
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// An empty string clears it.
+    #[serde(default)]
+    pub nickname: Option<String>,
+    /// An empty string clears it.
+    #[serde(default)]
+    pub avatar_url: Option<String>,
+}
+
+/// Body of `POST /api/communities/{id}/channels`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateChannel {
+    pub name: String,
+    #[serde(default = "public")]
+    pub visibility: Visibility,
+    /// `text` (the default) or `voice`.
+    #[serde(default = "text")]
+    pub kind: ChannelKind,
+    #[serde(default)]
+    pub topic: Option<String>,
+}
+
+fn public() -> Visibility {
+    Visibility::Public
+}
+
+fn text() -> ChannelKind {
+    ChannelKind::Text
+}
+
+/// Body of `PATCH /api/channels/{id}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateChannel {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub topic: Option<String>,
+}
+
+/// Body of `POST /api/channels/{id}/members`: invite someone into a channel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddMember {
+    pub user_id: UserId,
+}
+
+/// Body of `POST /api/dms`: a DM with one user, or a group DM with several.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartDm {
+    #[serde(default)]
+    pub user_ids: Vec<UserId>,
+    #[serde(default)]
+    pub usernames: Vec<String>,
+}
+
+/// Body of `POST /api/channels/{id}/read`: everything up to `message_id` (or the end) is
+/// read.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkRead {
+    #[serde(default)]
+    pub message_id: Option<MessageId>,
+}
+
+/// Body of `POST /api/channels/{id}/unread`: `message_id` and everything after it become
+/// unread.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkUnread {
+    pub message_id: MessageId,
+}
+
+/// The caller's read position in a channel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadState {
+    pub channel_id: ChannelId,
+    pub last_read_seq: i64,
+    pub unread_count: i64,
+    pub mention_count: i64,
+}
+
+/// What a notification is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    Mention,
+    Dm,
+    ThreadReply,
+    Invite,
+    System,
+}
+
+impl NotificationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mention => "mention",
+            Self::Dm => "dm",
+            Self::ThreadReply => "thread_reply",
+            Self::Invite => "invite",
+            Self::System => "system",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Mention,
+            Self::Dm,
+            Self::ThreadReply,
+            Self::Invite,
+            Self::System,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// A notification.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NotificationDto {
+    pub id: NotificationId,
+    pub kind: NotificationKind,
+    /// The message, channel or community it is about.
+    pub source_id: Option<uuid::Uuid>,
+    pub channel_id: Option<ChannelId>,
+    /// What a client needs to show it: who, where, a preview.
+    pub data: serde_json::Value,
+    pub read: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A page of notifications, newest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NotificationPage {
+    pub notifications: Vec<NotificationDto>,
+    pub unread_count: i64,
+    pub has_more: bool,
+}
+
+/// Body of `POST /api/notifications/read`: these ids, or all.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkNotificationsRead {
+    #[serde(default)]
+    pub ids: Vec<NotificationId>,
+    #[serde(default)]
+    pub all: bool,
+}
+
+/// Whether a user is online: a heartbeat within the last two minutes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresenceDto {
+    pub user_id: UserId,
+    pub online: bool,
+    pub last_seen_at: Option<DateTime<Utc>>,
 }
 
 /// One page of messages, oldest first.

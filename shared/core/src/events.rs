@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::dto::MessageDto;
-use crate::ids::{ChannelId, CommunityId, EventId, UserId};
+use crate::dto::{ChannelDto, MessageDto, NotificationDto, Role, UserDto};
+use crate::ids::{ChannelId, CommunityId, EventId, MessageId, UserId};
 
 /// One event, as published on the bus and sent on every live stream.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -48,11 +48,67 @@ fn tolerant<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<EventDa
 }
 
 /// What happened, with enough data to render the common case without another request.
+///
+/// Routing follows the envelope: with a `channel_id`, only the channel's members receive
+/// the event; without one, the whole community (or, on a notifications subject, the one
+/// user) does.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data")]
 pub enum EventData {
     #[serde(rename = "message.created")]
     MessageCreated(MessageDto),
+    #[serde(rename = "message.edited")]
+    MessageEdited(MessageDto),
+    #[serde(rename = "message.deleted")]
+    MessageDeleted {
+        message_id: MessageId,
+        parent_id: Option<MessageId>,
+    },
+    /// A thread's parent changed: a reply was added or deleted.
+    #[serde(rename = "thread.updated")]
+    ThreadUpdated {
+        parent_id: MessageId,
+        reply_count: i32,
+        last_reply_at: Option<DateTime<Utc>>,
+        reply_participants: Vec<UserId>,
+    },
+    #[serde(rename = "reaction.added")]
+    ReactionAdded {
+        message_id: MessageId,
+        emoji: String,
+        user_id: UserId,
+    },
+    #[serde(rename = "reaction.removed")]
+    ReactionRemoved {
+        message_id: MessageId,
+        emoji: String,
+        user_id: UserId,
+    },
+    #[serde(rename = "channel.created")]
+    ChannelCreated(ChannelDto),
+    #[serde(rename = "channel.updated")]
+    ChannelUpdated(ChannelDto),
+    #[serde(rename = "channel.archived")]
+    ChannelArchived(ChannelDto),
+    /// Someone joined a channel (with `channel_id`) or a community (without).
+    #[serde(rename = "member.joined")]
+    MemberJoined { user: UserDto },
+    /// Someone left, or was removed from, a channel or a community.
+    #[serde(rename = "member.left")]
+    MemberLeft { user_id: UserId },
+    #[serde(rename = "member.role_changed")]
+    MemberRoleChanged { user_id: UserId, role: Role },
+    /// The user's read position in a channel moved (sent to that user only).
+    #[serde(rename = "read.updated")]
+    ReadUpdated {
+        channel_id: ChannelId,
+        last_read_seq: i64,
+    },
+    #[serde(rename = "notification.created")]
+    NotificationCreated(NotificationDto),
+    /// A user came online or went offline.
+    #[serde(rename = "presence.changed")]
+    PresenceChanged { user_id: UserId, online: bool },
     /// The stream cannot replay what the client missed: it must reload its state.
     #[serde(rename = "reload")]
     Reload { reason: String },
@@ -63,7 +119,25 @@ pub enum EventData {
 
 impl EventData {
     /// Every `type` this build knows.
-    pub const KNOWN: [&'static str; 2] = ["message.created", "reload"];
+    pub const KNOWN: [&'static str; 17] = [
+        "message.created",
+        "message.edited",
+        "message.deleted",
+        "thread.updated",
+        "reaction.added",
+        "reaction.removed",
+        "channel.created",
+        "channel.updated",
+        "channel.archived",
+        "member.joined",
+        "member.left",
+        "member.role_changed",
+        "read.updated",
+        "notification.created",
+        "presence.changed",
+        "reload",
+        "unknown",
+    ];
 
     fn is_known(kind: &str) -> bool {
         Self::KNOWN.contains(&kind)
@@ -73,6 +147,20 @@ impl EventData {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::MessageCreated(_) => "message.created",
+            Self::MessageEdited(_) => "message.edited",
+            Self::MessageDeleted { .. } => "message.deleted",
+            Self::ThreadUpdated { .. } => "thread.updated",
+            Self::ReactionAdded { .. } => "reaction.added",
+            Self::ReactionRemoved { .. } => "reaction.removed",
+            Self::ChannelCreated(_) => "channel.created",
+            Self::ChannelUpdated(_) => "channel.updated",
+            Self::ChannelArchived(_) => "channel.archived",
+            Self::MemberJoined { .. } => "member.joined",
+            Self::MemberLeft { .. } => "member.left",
+            Self::MemberRoleChanged { .. } => "member.role_changed",
+            Self::ReadUpdated { .. } => "read.updated",
+            Self::NotificationCreated(_) => "notification.created",
+            Self::PresenceChanged { .. } => "presence.changed",
             Self::Reload { .. } => "reload",
             Self::Unknown => "unknown",
         }
@@ -80,6 +168,24 @@ impl EventData {
 }
 
 impl Envelope {
+    /// A new event about a community as a whole (or, with `None`, about nothing shared),
+    /// stamped now.
+    pub fn for_community(
+        community_id: Option<CommunityId>,
+        actor_id: Option<UserId>,
+        data: EventData,
+    ) -> Self {
+        Self {
+            id: None,
+            event_id: EventId::new(),
+            community_id,
+            channel_id: None,
+            actor_id,
+            timestamp: Utc::now(),
+            data,
+        }
+    }
+
     /// A new event about a channel, stamped now.
     pub fn for_channel(
         community_id: Option<CommunityId>,
@@ -133,6 +239,9 @@ mod tests {
             edited_at: None,
             deleted: false,
             reply_count: 0,
+            last_reply_at: None,
+            reply_participants: Vec::new(),
+            reactions: Vec::new(),
         }
     }
 

@@ -7,8 +7,11 @@
 pub mod dto;
 pub mod error;
 pub mod events;
+pub mod identity;
 pub mod ids;
 pub mod limits;
+pub mod mentions;
+pub mod search;
 pub mod subjects;
 
 pub use error::{ErrorBody, ErrorCode};

@@ -113,3 +113,181 @@ mod tests {
         assert_eq!(slugify(&"x".repeat(80)).len(), 48);
     }
 }
+
+/// The constraint that keeps slugs unique.
+pub const SLUG_CONSTRAINT: &str = "communities_slug_key";
+
+/// The community `id`.
+pub async fn get(
+    conn: &mut PgConnection,
+    id: CommunityId,
+) -> Result<Option<Community>, sqlx::Error> {
+    sqlx::query_as("SELECT id, name, slug FROM communities WHERE id = $1")
+        .bind(id.as_uuid())
+        .fetch_optional(conn)
+        .await
+}
+
+/// Renames a community and/or changes its slug.
+pub async fn update(
+    conn: &mut PgConnection,
+    id: CommunityId,
+    name: Option<&str>,
+    slug: Option<&str>,
+) -> Result<Option<Community>, sqlx::Error> {
+    sqlx::query_as(
+        "UPDATE communities SET name = COALESCE($2, name), slug = COALESCE($3, slug)
+         WHERE id = $1 RETURNING id, name, slug",
+    )
+    .bind(id.as_uuid())
+    .bind(name)
+    .bind(slug)
+    .fetch_optional(conn)
+    .await
+}
+
+/// A community membership row with the member's user.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Member {
+    #[sqlx(try_from = "Uuid")]
+    pub user_id: UserId,
+    pub username: String,
+    pub display_name: Option<String>,
+    pub role: String,
+    pub nickname: Option<String>,
+    pub avatar_url: Option<String>,
+}
+
+impl From<Member> for ajet_core::dto::MemberDto {
+    fn from(m: Member) -> Self {
+        Self {
+            user: ajet_core::dto::UserDto {
+                id: m.user_id,
+                username: m.username,
+                display_name: m.display_name,
+            },
+            role: ajet_core::dto::Role::parse(&m.role).unwrap_or(ajet_core::dto::Role::Member),
+            nickname: m.nickname,
+            avatar_url: m.avatar_url,
+        }
+    }
+}
+
+const MEMBER: &str =
+    "SELECT m.user_id, u.username, u.display_name, m.role, m.nickname, m.avatar_url
+     FROM community_members m JOIN users u ON u.id = m.user_id";
+
+/// `user`'s membership of `community`.
+pub async fn member(
+    conn: &mut PgConnection,
+    community: CommunityId,
+    user: UserId,
+) -> Result<Option<Member>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{MEMBER} WHERE m.community_id = $1 AND m.user_id = $2"
+    ))
+    .bind(community.as_uuid())
+    .bind(user.as_uuid())
+    .fetch_optional(conn)
+    .await
+}
+
+/// Up to `limit` members of `community` after username `after`, by username.
+pub async fn members(
+    conn: &mut PgConnection,
+    community: CommunityId,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<Vec<Member>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{MEMBER} WHERE m.community_id = $1 AND ($2::text IS NULL OR lower(u.username) > lower($2))
+         ORDER BY lower(u.username) LIMIT $3"
+    ))
+    .bind(community.as_uuid())
+    .bind(after)
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await
+}
+
+/// Changes a member's role, nickname or avatar (`Some("")` clears the latter two).
+pub async fn update_member(
+    conn: &mut PgConnection,
+    community: CommunityId,
+    user: UserId,
+    role: Option<&str>,
+    nickname: Option<&str>,
+    avatar_url: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE community_members SET
+             role = COALESCE($3, role),
+             nickname = CASE WHEN $4::text IS NULL THEN nickname ELSE NULLIF($4, '') END,
+             avatar_url = CASE WHEN $5::text IS NULL THEN avatar_url ELSE NULLIF($5, '') END
+         WHERE community_id = $1 AND user_id = $2",
+    )
+    .bind(community.as_uuid())
+    .bind(user.as_uuid())
+    .bind(role)
+    .bind(nickname)
+    .bind(avatar_url)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Removes `user` from `community` and from all its channels; whether they were a member.
+pub async fn remove_member(
+    conn: &mut PgConnection,
+    community: CommunityId,
+    user: UserId,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query(
+        "DELETE FROM channel_members cm USING channels ch
+         WHERE cm.channel_id = ch.id AND ch.community_id = $1 AND cm.user_id = $2",
+    )
+    .bind(community.as_uuid())
+    .bind(user.as_uuid())
+    .execute(&mut *conn)
+    .await?;
+    let done =
+        sqlx::query("DELETE FROM community_members WHERE community_id = $1 AND user_id = $2")
+            .bind(community.as_uuid())
+            .bind(user.as_uuid())
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Whether `user` is banned from `community` now.
+pub async fn is_banned(
+    conn: &mut PgConnection,
+    community: CommunityId,
+    user: UserId,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM bans WHERE community_id = $1 AND user_id = $2
+                        AND (expires_at IS NULL OR expires_at > now()))",
+    )
+    .bind(community.as_uuid())
+    .bind(user.as_uuid())
+    .fetch_one(conn)
+    .await
+}
+
+/// Until when `user` is muted in `community`: `Some(None)` for indefinitely, `None` when
+/// not muted.
+pub async fn muted_until(
+    conn: &mut PgConnection,
+    community: CommunityId,
+    user: UserId,
+) -> Result<Option<Option<chrono::DateTime<chrono::Utc>>>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT expires_at FROM mutes WHERE community_id = $1 AND user_id = $2
+         AND (expires_at IS NULL OR expires_at > now())",
+    )
+    .bind(community.as_uuid())
+    .bind(user.as_uuid())
+    .fetch_optional(conn)
+    .await
+}

@@ -4,16 +4,28 @@
 //! has a module of free async functions taking `&mut PgConnection`, so that a pool
 //! connection and a transaction serve alike.
 
+pub mod access;
+pub mod account;
+pub mod api_tokens;
+pub mod audit;
+pub mod auth;
 pub mod bootstrap;
 pub mod channels;
 pub mod communities;
+pub mod credentials;
 pub mod error;
+pub mod invites;
 pub mod keys;
+pub mod mentions;
 pub mod messages;
+pub mod notifications;
 pub mod outbox;
+pub mod reactions;
+pub mod search;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use std::time::Duration;
 

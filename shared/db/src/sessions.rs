@@ -81,3 +81,76 @@ pub async fn authenticate(
         other => Ok(other),
     }
 }
+
+/// A session as its owner sees it in the list of their sessions.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct SessionInfo {
+    #[sqlx(try_from = "Uuid")]
+    pub id: SessionId,
+    pub user_agent: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// `user`'s live sessions, newest first.
+pub async fn list_for_user(
+    conn: &mut PgConnection,
+    user: UserId,
+) -> Result<Vec<SessionInfo>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, user_agent, created_at, last_used_at, expires_at FROM sessions
+         WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now()
+         ORDER BY created_at DESC, id DESC",
+    )
+    .bind(user.as_uuid())
+    .fetch_all(conn)
+    .await
+}
+
+/// Revokes `user`'s session `id`; whether there was such a live session.
+pub async fn revoke(
+    conn: &mut PgConnection,
+    user: UserId,
+    id: SessionId,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE sessions SET revoked_at = now()
+         WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(id.as_uuid())
+    .bind(user.as_uuid())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Revokes the session `token` opens (logout); the session, if it was live.
+pub async fn revoke_by_token(
+    conn: &mut PgConnection,
+    hasher: &TokenHasher,
+    token: &str,
+) -> Result<Option<(SessionId, UserId)>, sqlx::Error> {
+    if !tokens::looks_valid(token) {
+        return Ok(None);
+    }
+    let row: Option<(Uuid, Uuid)> = sqlx::query_as(
+        "UPDATE sessions SET revoked_at = now()
+         WHERE token_hash = $1 AND revoked_at IS NULL RETURNING id, user_id",
+    )
+    .bind(&hasher.hash(token)[..])
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(s, u)| (SessionId(s), UserId(u))))
+}
+
+/// Revokes every session of `user`.
+pub async fn revoke_all(conn: &mut PgConnection, user: UserId) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(user.as_uuid())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -106,3 +106,73 @@ mod tests {
         assert!(!valid_username(&"a".repeat(33)));
     }
 }
+
+/// The users called `usernames` (any case), unless deleted.
+pub async fn by_usernames(
+    conn: &mut PgConnection,
+    usernames: &[String],
+) -> Result<Vec<User>, sqlx::Error> {
+    let lower: Vec<String> = usernames.iter().map(|u| u.to_lowercase()).collect();
+    sqlx::query_as(
+        "SELECT id, username, display_name, kind FROM users
+         WHERE lower(username) = ANY($1) AND deleted_at IS NULL",
+    )
+    .bind(&lower)
+    .fetch_all(conn)
+    .await
+}
+
+/// The users with `ids`, unless deleted.
+pub async fn by_ids(conn: &mut PgConnection, ids: &[UserId]) -> Result<Vec<User>, sqlx::Error> {
+    let ids: Vec<Uuid> = ids.iter().map(UserId::as_uuid).collect();
+    sqlx::query_as(
+        "SELECT id, username, display_name, kind FROM users
+         WHERE id = ANY($1) AND deleted_at IS NULL",
+    )
+    .bind(&ids)
+    .fetch_all(conn)
+    .await
+}
+
+/// How long after the last heartbeat a user still counts as online.
+pub const ONLINE_FOR: chrono::Duration = chrono::Duration::minutes(2);
+
+/// Records a heartbeat of `user`; whether they were offline before it.
+pub async fn touch(conn: &mut PgConnection, user: UserId) -> Result<bool, sqlx::Error> {
+    let previous: Option<Option<chrono::DateTime<chrono::Utc>>> = sqlx::query_scalar(
+        "UPDATE users u SET last_seen_at = now()
+         FROM (SELECT id, last_seen_at FROM users WHERE id = $1 FOR UPDATE) old
+         WHERE u.id = old.id
+         RETURNING old.last_seen_at",
+    )
+    .bind(user.as_uuid())
+    .fetch_optional(conn)
+    .await?;
+    Ok(match previous.flatten() {
+        Some(seen) => chrono::Utc::now() - seen > ONLINE_FOR,
+        None => true,
+    })
+}
+
+/// The presence of `ids`: online when their last heartbeat is within [`ONLINE_FOR`].
+pub async fn presence(
+    conn: &mut PgConnection,
+    ids: &[UserId],
+) -> Result<Vec<ajet_core::dto::PresenceDto>, sqlx::Error> {
+    let ids: Vec<Uuid> = ids.iter().map(UserId::as_uuid).collect();
+    let rows: Vec<(Uuid, Option<chrono::DateTime<chrono::Utc>>)> = sqlx::query_as(
+        "SELECT id, last_seen_at FROM users WHERE id = ANY($1) AND deleted_at IS NULL",
+    )
+    .bind(&ids)
+    .fetch_all(conn)
+    .await?;
+    let now = chrono::Utc::now();
+    Ok(rows
+        .into_iter()
+        .map(|(id, seen)| ajet_core::dto::PresenceDto {
+            user_id: UserId(id),
+            online: seen.is_some_and(|s| now - s <= ONLINE_FOR),
+            last_seen_at: seen,
+        })
+        .collect())
+}

@@ -106,9 +106,21 @@ impl Client {
     /// Posts `body` to `channel`. A fresh idempotency key makes retries after a timeout or
     /// a dropped connection safe: the message is stored once.
     pub async fn send_message(&self, channel: ChannelId, body: &str) -> Result<MessageDto> {
+        self.post_message(channel, body, None).await
+    }
+
+    /// Posts `body` to `channel`, as a reply in the thread of `parent` when given. Retried
+    /// safely after transient failures, as [`Client::send_message`].
+    pub async fn post_message(
+        &self,
+        channel: ChannelId,
+        body: &str,
+        parent: Option<MessageId>,
+    ) -> Result<MessageDto> {
         let request = CreateMessage {
             body: body.to_owned(),
             idempotency_key: Some(uuid::Uuid::new_v4().to_string()),
+            parent_id: parent,
         };
         let path = format!("/api/channels/{channel}/messages");
         let mut attempt = 0;
@@ -158,13 +170,26 @@ impl Client {
             .headers(self.headers.clone())
     }
 
-    async fn send<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T> {
+    pub(crate) async fn send<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T> {
         let response = request.send().await.map_err(Error::Transport)?;
         let status = response.status();
         let bytes = response.bytes().await.map_err(Error::Transport)?;
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|err| Error::Decode(err.to_string()));
         }
+        Err(api_error(status, &bytes))
+    }
+}
+
+impl Client {
+    /// Sends a request whose success has no body (204).
+    pub(crate) async fn send_empty(&self, request: RequestBuilder) -> Result<()> {
+        let response = request.send().await.map_err(Error::Transport)?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let bytes = response.bytes().await.map_err(Error::Transport)?;
         Err(api_error(status, &bytes))
     }
 }

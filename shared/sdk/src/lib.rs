@@ -5,7 +5,9 @@
 //! drive the real services. Errors carry the server's typed code and sentence.
 
 mod client;
+mod domain;
 mod error;
+mod search;
 pub mod sse;
 
 pub use client::{Client, PageCursor};

@@ -1,20 +1,21 @@
-//! `GET /api/channels`: the channels the caller is a member of.
+//! `GET /api/channels`: the channels the caller is in, with unread counts.
 
 use ajet_core::dto::{ChannelDto, Scope};
 use axum::Json;
 use axum::extract::State;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthUser;
 use crate::error::Result;
 use crate::state::AppState;
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct ChannelList {
     pub channels: Vec<ChannelDto>,
 }
 
-/// Every channel and DM the caller belongs to.
+/// Every channel and DM the caller belongs to, for the sidebar: unread and mention counts
+/// included. Channels of communities the caller is banned from are left out.
 #[tracing::instrument(skip_all, fields(user.id = %user.id))]
 pub async fn list_channels(
     State(state): State<AppState>,
@@ -22,12 +23,18 @@ pub async fn list_channels(
 ) -> Result<Json<ChannelList>> {
     user.require(Scope::ChannelsRead)?;
     let mut conn = state.db.acquire().await?;
-    let channels = ajet_db::channels::list_for_member(&mut conn, user.id).await?;
-    Ok(Json(ChannelList {
-        channels: channels
-            .into_iter()
-            .filter(|c| user.sees_channel(c.id))
-            .map(Into::into)
-            .collect(),
-    }))
+    let mut channels = Vec::new();
+    for channel in ajet_db::channels::list_for_member(&mut conn, user.id).await? {
+        if !user.sees_channel(channel.id) {
+            continue;
+        }
+        if let Some(community) = channel.community()
+            && ajet_db::communities::is_banned(&mut conn, community, user.id).await?
+        {
+            continue;
+        }
+        channels.push(channel);
+    }
+    let channels = super::to_dtos(&mut conn, channels, user.id).await?;
+    Ok(Json(ChannelList { channels }))
 }

@@ -33,6 +33,7 @@ pub async fn create_message(
             author: user.id,
             body: &body.body,
             idempotency_key: body.idempotency_key.as_deref(),
+            parent: body.parent_id,
             traceparent: Some(trace.traceparent()),
         },
     )
@@ -44,16 +45,7 @@ pub async fn create_message(
 }
 
 fn validate(body: &CreateMessage) -> Result<()> {
-    if body.body.trim().is_empty() {
-        return Err(Error::validation("the message is empty"));
-    }
-    let chars = body.body.chars().count();
-    if chars > MAX_MESSAGE_CHARS {
-        return Err(Error::new(
-            ajet_core::ErrorCode::PayloadTooLarge,
-            format!("the message is {chars} characters long; the limit is {MAX_MESSAGE_CHARS}"),
-        ));
-    }
+    validate_body(&body.body)?;
     if let Some(key) = &body.idempotency_key {
         let printable = key.bytes().all(|b| b.is_ascii_graphic());
         if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN || !printable {
@@ -61,6 +53,21 @@ fn validate(body: &CreateMessage) -> Result<()> {
                 "the idempotency key must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} printable ASCII characters"
             )));
         }
+    }
+    Ok(())
+}
+
+/// A message body must have text, and at most [`MAX_MESSAGE_CHARS`] characters.
+pub(crate) fn validate_body(body: &str) -> Result<()> {
+    if body.trim().is_empty() {
+        return Err(Error::validation("the message is empty"));
+    }
+    let chars = body.chars().count();
+    if chars > MAX_MESSAGE_CHARS {
+        return Err(Error::new(
+            ajet_core::ErrorCode::PayloadTooLarge,
+            format!("the message is {chars} characters long; the limit is {MAX_MESSAGE_CHARS}"),
+        ));
     }
     Ok(())
 }
@@ -73,6 +80,7 @@ mod tests {
         CreateMessage {
             body: text.to_owned(),
             idempotency_key: key.map(str::to_owned),
+            parent_id: None,
         }
     }
 

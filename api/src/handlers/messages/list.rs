@@ -1,9 +1,8 @@
 //! `GET /api/channels/{channel_id}/messages`: a page of history.
 
-use ajet_core::dto::{MessagePage, Scope};
+use ajet_core::dto::{MessageDto, MessagePage, Scope};
 use ajet_core::limits::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
 use ajet_core::{ChannelId, MessageId};
-use ajet_db::channels;
 use ajet_db::messages::{self, PageFrom};
 use axum::Json;
 use axum::extract::State;
@@ -40,11 +39,7 @@ pub async fn list_messages(
         )));
     }
     let mut conn = state.db.acquire().await?;
-    channels::get_for_member(&mut conn, channel_id, user.id)
-        .await?
-        .ok_or_else(|| {
-            Error::not_found("there is no such channel, or you are not a member of it")
-        })?;
+    crate::authz::readable_channel(&mut conn, channel_id, user.id).await?;
     let from = match (query.before, query.after) {
         (Some(_), Some(_)) => {
             return Err(Error::bad_request("give either before or after, not both"));
@@ -54,10 +49,9 @@ pub async fn list_messages(
         (None, None) => PageFrom::Latest,
     };
     let (rows, has_more) = messages::list(&mut conn, channel_id, from, limit).await?;
-    Ok(Json(MessagePage {
-        messages: rows.into_iter().map(Into::into).collect(),
-        has_more,
-    }))
+    let mut messages: Vec<MessageDto> = rows.into_iter().map(Into::into).collect();
+    super::enrich(&mut conn, &mut messages, user.id).await?;
+    Ok(Json(MessagePage { messages, has_more }))
 }
 
 /// The position of cursor message `id`, which must belong to `channel`.

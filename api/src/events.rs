@@ -1,0 +1,84 @@
+//! Recording events inside a write's transaction, and handing them to the relay after it
+//! commits.
+
+use ajet_core::{ChannelId, CommunityId, Envelope, EventData, UserId, subjects};
+use ajet_db::PgConnection;
+use ajet_db::outbox::{self, OutboxEvent};
+
+use crate::state::AppState;
+
+/// Collects the events of one transaction. Record with the transaction open; call
+/// [`Recorder::publish`] once it has committed.
+#[derive(Default)]
+pub struct Recorder {
+    traceparent: Option<String>,
+    recorded: Vec<OutboxEvent>,
+}
+
+impl Recorder {
+    /// A recorder whose events carry the trace context `traceparent`.
+    pub fn new(traceparent: Option<String>) -> Self {
+        Self {
+            traceparent,
+            recorded: Vec::new(),
+        }
+    }
+
+    /// An event about a channel: delivered to its members only.
+    pub async fn channel(
+        &mut self,
+        conn: &mut PgConnection,
+        community: Option<CommunityId>,
+        channel: ChannelId,
+        actor: Option<UserId>,
+        data: EventData,
+    ) -> Result<(), sqlx::Error> {
+        let event = Envelope::for_channel(community, channel, actor, data);
+        self.record(conn, &subjects::channel_events(community, channel), &event)
+            .await
+    }
+
+    /// An event for a whole community: delivered to all its members.
+    pub async fn community(
+        &mut self,
+        conn: &mut PgConnection,
+        community: CommunityId,
+        actor: Option<UserId>,
+        data: EventData,
+    ) -> Result<(), sqlx::Error> {
+        let event = Envelope::for_community(Some(community), actor, data);
+        self.record(conn, &subjects::community(community), &event)
+            .await
+    }
+
+    /// An event for one user only (their notifications, their read position).
+    pub async fn user(
+        &mut self,
+        conn: &mut PgConnection,
+        user: UserId,
+        actor: Option<UserId>,
+        data: EventData,
+    ) -> Result<(), sqlx::Error> {
+        let event = Envelope::for_community(None, actor, data);
+        self.record(conn, &subjects::notifications(user), &event)
+            .await
+    }
+
+    async fn record(
+        &mut self,
+        conn: &mut PgConnection,
+        subject: &str,
+        event: &Envelope,
+    ) -> Result<(), sqlx::Error> {
+        let row = outbox::insert(conn, subject, event, self.traceparent.as_deref()).await?;
+        self.recorded.push(row);
+        Ok(())
+    }
+
+    /// Hands every recorded event to the relay. Call only after the commit.
+    pub fn publish(self, state: &AppState) {
+        for event in self.recorded {
+            state.relay.committed(event);
+        }
+    }
+}

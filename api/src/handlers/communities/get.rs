@@ -1,0 +1,55 @@
+//! `GET /api/communities` and `GET /api/communities/{community_id}`.
+
+use ajet_core::CommunityId;
+use ajet_core::dto::{ChannelDto, CommunityDto, Scope};
+use axum::Json;
+use axum::extract::State;
+use serde::Serialize;
+
+use crate::auth::AuthUser;
+use crate::error::{PathParam, Result};
+use crate::state::AppState;
+
+/// The communities the caller belongs to.
+#[tracing::instrument(skip_all, fields(user.id = %user.id))]
+pub async fn list_communities(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<Json<Vec<CommunityDto>>> {
+    user.require(Scope::ChannelsRead)?;
+    let mut conn = state.db.acquire().await?;
+    let communities = ajet_db::communities::list_for_user(&mut conn, user.id).await?;
+    Ok(Json(communities.into_iter().map(Into::into).collect()))
+}
+
+/// A community with the public channels the caller could join.
+#[derive(Serialize)]
+pub struct CommunityView {
+    #[serde(flatten)]
+    pub community: CommunityDto,
+    pub joinable_channels: Vec<ChannelDto>,
+}
+
+/// One community the caller belongs to.
+#[tracing::instrument(skip_all, fields(user.id = %user.id, community.id = %id))]
+pub async fn get_community(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParam(id): PathParam<CommunityId>,
+) -> Result<Json<CommunityView>> {
+    user.require(Scope::ChannelsRead)?;
+    let mut conn = state.db.acquire().await?;
+    crate::authz::community_role(&mut conn, id, user.id).await?;
+    let community = ajet_db::communities::get(&mut conn, id)
+        .await?
+        .ok_or_else(crate::authz::no_such_community)?;
+    let joinable = ajet_db::channels::list_joinable(&mut conn, id, user.id).await?;
+    Ok(Json(CommunityView {
+        community: community.into(),
+        joinable_channels: joinable
+            .into_iter()
+            .filter(|c| user.sees_channel(c.id))
+            .map(Into::into)
+            .collect(),
+    }))
+}

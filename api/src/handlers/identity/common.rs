@@ -1,0 +1,83 @@
+//! What the identity handlers share: the manager check and the audit trail.
+
+use std::convert::Infallible;
+
+use ajet_core::dto::Scope;
+use ajet_core::{CommunityId, ErrorCode};
+use ajet_db::PgConnection;
+use ajet_db::access::{self, Role};
+use ajet_telemetry::TraceContext;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use crate::auth::AuthUser;
+use crate::error::{Error, Result};
+
+/// Fails unless `user` may manage `community` (owner or admin; `admin` scope for a token).
+/// Outsiders get 404, as for a community that does not exist.
+pub async fn require_manager(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    community: CommunityId,
+) -> Result<Role> {
+    user.require(Scope::Admin)?;
+    match access::member_role(conn, community, user.id).await? {
+        None => Err(Error::not_found("there is no such community")),
+        Some(role) if role.manages() => Ok(role),
+        Some(_) => Err(Error::new(
+            ErrorCode::Forbidden,
+            "only the community's owner and admins may do this",
+        )),
+    }
+}
+
+/// Where a request came from, for the audit log.
+#[derive(Clone, Debug, Default)]
+pub struct Origin {
+    pub ip: Option<String>,
+    pub trace_id: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Origin {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        // The gateway appends the peer's address last; earlier entries are the client's say.
+        let ip = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(|ip| ip.trim().to_owned());
+        let trace_id = parts
+            .extensions
+            .get::<TraceContext>()
+            .map(|t| t.trace_id.clone());
+        Ok(Self { ip, trace_id })
+    }
+}
+
+impl Origin {
+    /// An audit entry from this origin.
+    pub fn entry<'a>(&self, user: &AuthUser, action: &'a str) -> ajet_db::audit::Entry<'a> {
+        ajet_db::audit::Entry {
+            actor: Some(user.id),
+            action,
+            ip: self.ip.clone(),
+            trace_id: self.trace_id.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+/// A name for a bot, token or webhook: trimmed, 1 to 64 characters.
+pub fn valid_name(name: &str, what: &str) -> Result<String> {
+    let name = name.trim();
+    let max = ajet_core::identity::MAX_NAME_LEN;
+    if name.is_empty() || name.chars().count() > max {
+        return Err(Error::validation(format!(
+            "the {what} name must be 1 to {max} characters"
+        )));
+    }
+    Ok(name.to_owned())
+}

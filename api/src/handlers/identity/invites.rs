@@ -1,0 +1,99 @@
+//! Invites: `POST|GET /api/communities/{community_id}/invites`,
+//! `DELETE /api/invites/{invite_id}`.
+
+use ajet_core::CommunityId;
+use ajet_core::identity::{CreateInvite, InviteDto};
+use ajet_db::invites;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::Utc;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::common::{Origin, require_manager};
+use crate::auth::AuthUser;
+use crate::error::{Error, JsonBody, PathParam, Result};
+use crate::state::AppState;
+
+/// Creates an invite; its code goes in the sign-up link `/signup?invite=<code>`.
+#[tracing::instrument(skip_all, fields(user.id = %user.id, community.id = %community_id))]
+pub async fn create_invite(
+    State(state): State<AppState>,
+    user: AuthUser,
+    origin: Origin,
+    PathParam(community_id): PathParam<CommunityId>,
+    JsonBody(body): JsonBody<CreateInvite>,
+) -> Result<(StatusCode, Json<InviteDto>)> {
+    if body.expires_at.is_some_and(|e| e <= Utc::now()) {
+        return Err(Error::validation("the expiry must be in the future"));
+    }
+    if body.max_uses.is_some_and(|m| m < 1) {
+        return Err(Error::validation("max_uses must be at least 1"));
+    }
+    let mut tx = state.db.begin().await?;
+    require_manager(&mut tx, &user, community_id).await?;
+    let invite = invites::insert(
+        &mut tx,
+        community_id,
+        Some(user.id),
+        body.expires_at,
+        body.max_uses,
+    )
+    .await?;
+    ajet_db::audit::insert(
+        &mut tx,
+        ajet_db::audit::Entry {
+            community: Some(community_id),
+            target_kind: Some("invite"),
+            target_id: Some(invite.id),
+            details: json!({ "expires_at": body.expires_at, "max_uses": body.max_uses }),
+            ..origin.entry(&user, "invite.create")
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(invite.into())))
+}
+
+/// Lists the community's invites.
+#[tracing::instrument(skip_all, fields(user.id = %user.id, community.id = %community_id))]
+pub async fn list_invites(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParam(community_id): PathParam<CommunityId>,
+) -> Result<Json<Vec<InviteDto>>> {
+    let mut conn = state.db.acquire().await?;
+    require_manager(&mut conn, &user, community_id).await?;
+    let list = invites::list(&mut conn, community_id).await?;
+    Ok(Json(list.into_iter().map(Into::into).collect()))
+}
+
+/// Revokes an invite.
+#[tracing::instrument(skip_all, fields(user.id = %user.id, invite.id = %invite_id))]
+pub async fn revoke_invite(
+    State(state): State<AppState>,
+    user: AuthUser,
+    origin: Origin,
+    PathParam(invite_id): PathParam<Uuid>,
+) -> Result<StatusCode> {
+    let mut tx = state.db.begin().await?;
+    let invite = invites::get(&mut tx, invite_id)
+        .await?
+        .ok_or_else(|| Error::not_found("there is no such invite"))?;
+    require_manager(&mut tx, &user, invite.community_id).await?;
+    if invites::revoke(&mut tx, invite_id).await? {
+        ajet_db::audit::insert(
+            &mut tx,
+            ajet_db::audit::Entry {
+                community: Some(invite.community_id),
+                target_kind: Some("invite"),
+                target_id: Some(invite_id),
+                ..origin.entry(&user, "invite.revoke")
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,113 @@
+//! Incoming webhooks: `POST|GET /api/communities/{community_id}/webhooks`,
+//! `DELETE /api/webhooks/{webhook_id}`.
+
+use ajet_core::identity::{CreateWebhook, Created, WebhookDto};
+use ajet_core::{CommunityId, WebhookId};
+use ajet_db::{access, channels, communities, webhooks};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::json;
+
+use super::common::{Origin, require_manager, valid_name};
+use crate::auth::{AuthUser, announce_revocation};
+use crate::error::{Error, JsonBody, PathParam, Result};
+use crate::state::AppState;
+
+/// Creates a webhook bound to a channel, with a bot user of its own; the token is in the
+/// answer and nowhere else.
+#[tracing::instrument(skip_all, fields(user.id = %user.id, community.id = %community_id))]
+pub async fn create_webhook(
+    State(state): State<AppState>,
+    user: AuthUser,
+    origin: Origin,
+    PathParam(community_id): PathParam<CommunityId>,
+    JsonBody(body): JsonBody<CreateWebhook>,
+) -> Result<(StatusCode, Json<Created<WebhookDto>>)> {
+    let name = valid_name(&body.name, "webhook")?;
+    let mut tx = state.db.begin().await?;
+    require_manager(&mut tx, &user, community_id).await?;
+    if !access::channel_in_community(&mut tx, community_id, body.channel_id).await? {
+        return Err(Error::validation(
+            "the channel is not a channel of this community",
+        ));
+    }
+    let username = access::free_username(&mut tx, &name).await?;
+    let bot = webhooks::insert_bot_user(&mut tx, &username, &name).await?;
+    communities::add_member(&mut tx, community_id, bot, "member").await?;
+    channels::add_member(&mut tx, body.channel_id, bot).await?;
+    let (webhook, secret) = webhooks::insert(
+        &mut tx,
+        &state.hasher,
+        webhooks::NewWebhook {
+            community: community_id,
+            channel: body.channel_id,
+            bot_user: bot,
+            name: &name,
+            created_by: Some(user.id),
+        },
+    )
+    .await?;
+    ajet_db::audit::insert(
+        &mut tx,
+        ajet_db::audit::Entry {
+            community: Some(community_id),
+            target_kind: Some("webhook"),
+            target_id: Some(webhook.id.as_uuid()),
+            details: json!({ "name": name, "channel_id": body.channel_id }),
+            ..origin.entry(&user, "webhook.create")
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Created {
+            item: webhook.into(),
+            token: secret,
+        }),
+    ))
+}
+
+/// Lists the community's webhooks, revoked ones included, without their tokens.
+#[tracing::instrument(skip_all, fields(user.id = %user.id, community.id = %community_id))]
+pub async fn list_webhooks(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParam(community_id): PathParam<CommunityId>,
+) -> Result<Json<Vec<WebhookDto>>> {
+    let mut conn = state.db.acquire().await?;
+    require_manager(&mut conn, &user, community_id).await?;
+    let list = webhooks::list(&mut conn, community_id).await?;
+    Ok(Json(list.into_iter().map(Into::into).collect()))
+}
+
+/// Revokes a webhook: its URL stops working at once.
+#[tracing::instrument(skip_all, fields(user.id = %user.id, webhook.id = %webhook_id))]
+pub async fn revoke_webhook(
+    State(state): State<AppState>,
+    user: AuthUser,
+    origin: Origin,
+    PathParam(webhook_id): PathParam<WebhookId>,
+) -> Result<StatusCode> {
+    let mut tx = state.db.begin().await?;
+    let webhook = webhooks::get(&mut tx, webhook_id)
+        .await?
+        .ok_or_else(|| Error::not_found("there is no such webhook"))?;
+    require_manager(&mut tx, &user, webhook.community_id).await?;
+    if webhooks::revoke(&mut tx, webhook_id).await? {
+        ajet_db::audit::insert(
+            &mut tx,
+            ajet_db::audit::Entry {
+                community: Some(webhook.community_id),
+                target_kind: Some("webhook"),
+                target_id: Some(webhook_id.as_uuid()),
+                ..origin.entry(&user, "webhook.revoke")
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    announce_revocation(&state, "webhook").await;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,80 @@
+//! `DELETE /api/messages/{message_id}`: the author or a moderator deletes a message.
+
+use ajet_core::dto::Scope;
+use ajet_core::{ErrorCode, EventData, MessageId};
+use ajet_telemetry::TraceContext;
+use axum::Extension;
+use axum::extract::State;
+use axum::http::StatusCode;
+
+use crate::auth::AuthUser;
+use crate::error::{Error, PathParam, Result};
+use crate::events::Recorder;
+use crate::state::AppState;
+
+/// Leaves a tombstone: the body, reactions and mentions go, the thread keeps its shape.
+/// Deleting twice is fine (204 both times).
+#[tracing::instrument(skip_all, fields(user.id = %user.id, message.id = %id))]
+pub async fn delete_message(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Extension(trace): Extension<TraceContext>,
+    PathParam(id): PathParam<MessageId>,
+) -> Result<StatusCode> {
+    user.require(Scope::MessagesWrite)?;
+    let mut tx = state.db.begin().await?;
+    let (message, channel) = super::readable(&mut tx, id, &user).await?;
+    if message.author_id != user.id {
+        let role = crate::authz::role_in_channel(&mut tx, &channel, user.id).await?;
+        if !role.is_some_and(|r| r.moderates()) {
+            return Err(Error::new(
+                ErrorCode::Forbidden,
+                "only the author or a moderator may delete a message",
+            ));
+        }
+    }
+    if message.deleted_at.is_some() {
+        return Ok(StatusCode::NO_CONTENT);
+    }
+    ajet_db::messages::tombstone(&mut tx, id).await?;
+    let mut events = Recorder::new(Some(trace.traceparent()));
+    let parent_id = message.parent_id.map(MessageId);
+    events
+        .channel(
+            &mut tx,
+            channel.community(),
+            channel.id,
+            Some(user.id),
+            EventData::MessageDeleted {
+                message_id: id,
+                parent_id,
+            },
+        )
+        .await?;
+    if let Some(parent) = parent_id {
+        let (reply_count, last_reply_at) =
+            ajet_db::messages::refresh_thread(&mut tx, parent).await?;
+        let reply_participants = ajet_db::messages::participants(&mut tx, &[parent])
+            .await?
+            .into_iter()
+            .map(|(_, u)| u)
+            .collect();
+        events
+            .channel(
+                &mut tx,
+                channel.community(),
+                channel.id,
+                Some(user.id),
+                EventData::ThreadUpdated {
+                    parent_id: parent,
+                    reply_count,
+                    last_reply_at,
+                    reply_participants,
+                },
+            )
+            .await?;
+    }
+    tx.commit().await?;
+    events.publish(&state);
+    Ok(StatusCode::NO_CONTENT)
+}

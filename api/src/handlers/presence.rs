@@ -1,0 +1,84 @@
+//! Presence: heartbeats in, online/offline out.
+
+use ajet_core::dto::{PresenceDto, Scope};
+use ajet_core::{Envelope, EventData, UserId, subjects};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+
+use crate::auth::AuthUser;
+use crate::error::{Error, QueryParams, Result};
+use crate::state::AppState;
+
+/// `POST /api/heartbeat`: answered at once; the write happens in the background. A user
+/// coming online is announced on their communities' presence subjects (ephemeral: the
+/// session managers batch these for their clients).
+#[tracing::instrument(skip_all, fields(user.id = %user.id))]
+pub async fn heartbeat(State(state): State<AppState>, user: AuthUser) -> StatusCode {
+    let id = user.id;
+    tokio::spawn(async move {
+        if let Err(err) = record(&state, id).await {
+            tracing::warn!(error = %err, user.id = %id, "heartbeat not recorded");
+        }
+    });
+    StatusCode::NO_CONTENT
+}
+
+async fn record(state: &AppState, user: UserId) -> Result<(), sqlx::Error> {
+    let mut conn = state.db.acquire().await?;
+    let came_online = ajet_db::users::touch(&mut conn, user).await?;
+    if came_online {
+        let event = Envelope::for_community(
+            None,
+            Some(user),
+            EventData::PresenceChanged {
+                user_id: user,
+                online: true,
+            },
+        );
+        let payload = serde_json::to_vec(&event).unwrap_or_default();
+        for community in ajet_db::communities::list_for_user(&mut conn, user).await? {
+            let subject = subjects::presence(community.id);
+            if let Err(err) = state
+                .bus
+                .publish_signal(subject, payload.clone().into())
+                .await
+            {
+                tracing::debug!(error = %err, "presence not announced");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `?user_ids=<id>,<id>…`.
+#[derive(Debug, Deserialize)]
+pub struct PresenceQuery {
+    pub user_ids: String,
+}
+
+/// `GET /api/presence?user_ids=…`: who of these is online (at most 200 at once).
+#[tracing::instrument(skip_all, fields(user.id = %user.id))]
+pub async fn get_presence(
+    State(state): State<AppState>,
+    user: AuthUser,
+    QueryParams(query): QueryParams<PresenceQuery>,
+) -> Result<Json<Vec<PresenceDto>>> {
+    user.require(Scope::ChannelsRead)?;
+    let ids: Vec<UserId> = query
+        .user_ids
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            s.trim()
+                .parse()
+                .map_err(|_| Error::bad_request(format!("{s:?} is not a user id")))
+        })
+        .collect::<Result<_>>()?;
+    if ids.is_empty() || ids.len() > 200 {
+        return Err(Error::validation("ask for 1 to 200 user ids"));
+    }
+    let mut conn = state.db.acquire().await?;
+    Ok(Json(ajet_db::users::presence(&mut conn, &ids).await?))
+}

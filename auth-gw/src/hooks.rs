@@ -1,0 +1,79 @@
+//! `POST /hook/<id>/<token>`: incoming webhooks from outside tools.
+//!
+//! The gateway lets a delivery through only with a valid, unrevoked token (compared in
+//! constant time), counts it against the webhook's rate limit, and forwards it to the
+//! api's `POST /api/hooks/<id>` with the token in a header; the api checks the token
+//! again itself, so nothing the gateway forwards can be forged from outside.
+
+use ajet_core::WebhookId;
+use axum::extract::{Path, Request, State};
+use axum::http::uri::PathAndQuery;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+
+use crate::limits::{self, Key};
+use crate::proxy::{self, Service};
+use crate::security::client_ip;
+use crate::state::AppState;
+
+/// The header the api reads the webhook token from.
+pub const TOKEN_HEADER: &str = "x-ajet-webhook-token";
+
+/// Checks the token and forwards the delivery.
+pub async fn deliver(
+    State(state): State<AppState>,
+    Path((id, token)): Path<(String, String)>,
+    mut req: Request,
+) -> Response {
+    let not_found = || {
+        ajet_telemetry::error_response(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "there is no such webhook, or its token is wrong",
+        )
+    };
+    let ip = client_ip(&req);
+    let Ok(id) = id.parse::<WebhookId>() else {
+        return match state.limits.check(&Key::Ip(ip)) {
+            Ok(()) => not_found(),
+            Err(wait) => limits::too_many(wait),
+        };
+    };
+    let found = match state.db.acquire().await {
+        Ok(mut conn) => ajet_db::webhooks::authenticate(&mut conn, &state.hasher, id, &token).await,
+        Err(err) => Err(err),
+    };
+    match found {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            // Guessing is counted against the guesser's address, not the webhook.
+            return match state.limits.check(&Key::Ip(ip)) {
+                Ok(()) => not_found(),
+                Err(wait) => limits::too_many(wait),
+            };
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "webhook lookup failed");
+            return ajet_telemetry::error_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "webhooks cannot be checked right now; try again shortly",
+            );
+        }
+    }
+    if let Err(wait) = state.limits.check(&Key::Webhook(id)) {
+        return limits::too_many(wait);
+    }
+    let Ok(token_value) = HeaderValue::from_str(&token) else {
+        return not_found();
+    };
+    let headers = req.headers_mut();
+    headers.remove(header::AUTHORIZATION);
+    headers.remove(header::COOKIE);
+    headers.insert(TOKEN_HEADER, token_value);
+    let Ok(path) = PathAndQuery::try_from(format!("/api/hooks/{id}")) else {
+        return not_found();
+    };
+    *req.uri_mut() = axum::http::Uri::from(path);
+    proxy::forward(&state, Service::Api, req).await
+}

@@ -1,0 +1,150 @@
+//! Browser-facing protections: security headers on every response, the CSRF origin
+//! check, and CORS for the origins the operator allows.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::auth;
+use crate::state::AppState;
+
+/// Scripts only from our own origin; `'unsafe-eval'` is what Datastar's `data-*`
+/// expressions cost (see DESIGN.md), which is why every piece of user text is escaped.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-eval'; \
+     object-src 'none'; frame-ancestors 'none'; base-uri 'self'";
+
+/// Adds the security headers to every response that does not set them itself.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    let set = [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ];
+    for (name, value) in set {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    response
+}
+
+/// The gateway's own form endpoints: login CSRF is refused on them too.
+const FORM_PATHS: [&str; 3] = ["/login", "/signup", "/auth/logout"];
+
+/// Refuses unsafe requests that a browser could have been tricked into sending: those
+/// authenticated by the session cookie (not a bearer token), and the sign-in forms, unless
+/// their `Origin` (or, lacking one, `Referer`) is the gateway's public origin.
+pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let unsafe_method = !matches!(
+        *req.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    );
+    let cookie_or_form = !auth::has_bearer(req.headers())
+        && (auth::has_session_cookie(req.headers()) || FORM_PATHS.contains(&req.uri().path()));
+    if unsafe_method && cookie_or_form && !same_origin(req.headers(), &state.settings.public_origin)
+    {
+        tracing::info!(path = %req.uri().path(), "refused a cross-site request");
+        return ajet_telemetry::error_response(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "cross-site request refused: the Origin is not this server's",
+        );
+    }
+    next.run(req).await
+}
+
+/// Whether the request says it comes from a page of `origin`.
+pub fn same_origin(headers: &HeaderMap, origin: &str) -> bool {
+    if let Some(value) = headers.get(header::ORIGIN) {
+        return value
+            .to_str()
+            .is_ok_and(|v| v.trim_end_matches('/').eq_ignore_ascii_case(origin));
+    }
+    headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|referer| {
+            let lower = referer.to_ascii_lowercase();
+            lower == origin || lower.starts_with(&format!("{origin}/"))
+        })
+}
+
+/// CORS for the allowed origins: bearer-token calls only (no cookies cross-origin).
+pub fn cors(origins: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            HeaderName::from_static("last-event-id"),
+        ])
+        .expose_headers([
+            HeaderName::from_static(ajet_telemetry::TRACE_ID),
+            header::RETRY_AFTER,
+        ])
+        .max_age(std::time::Duration::from_secs(600))
+}
+
+/// The address of the client (the TCP peer).
+pub fn client_ip(req: &Request) -> IpAddr {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(addr)| {
+            addr.ip()
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_origin_reads_origin_then_referer() {
+        let o = "http://localhost:8080";
+        let mut h = HeaderMap::new();
+        assert!(!same_origin(&h, o));
+        h.insert(
+            header::REFERER,
+            HeaderValue::from_static("http://localhost:8080/login"),
+        );
+        assert!(same_origin(&h, o));
+        h.insert(
+            header::REFERER,
+            HeaderValue::from_static("http://localhost:8080.evil.com/"),
+        );
+        assert!(!same_origin(&h, o));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
+        h.insert(
+            header::REFERER,
+            HeaderValue::from_static("http://localhost:8080/"),
+        );
+        assert!(!same_origin(&h, o), "Origin wins over Referer");
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://localhost:8080"),
+        );
+        assert!(same_origin(&h, o));
+    }
+}
