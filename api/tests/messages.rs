@@ -383,10 +383,94 @@ async fn events_committed_while_the_bus_is_down_are_published_later(pool: PgPool
     assert!(matches!(envelope.data, EventData::MessageCreated(ref m) if m.id == sent.id));
     let extra = tokio::time::timeout(Duration::from_millis(700), sub.next()).await;
     assert!(extra.is_err(), "published twice: {extra:?}");
+    assert_eq!(stored_on(&subjects::community(community.id)).await, 1);
     let published: Option<i64> =
         sqlx::query_scalar("SELECT stream_seq FROM outbox WHERE published_at IS NOT NULL")
             .fetch_one(&pool)
             .await
             .unwrap();
     assert!(published.is_some());
+}
+
+/// How many copies of events on `subject` the stream holds.
+async fn stored_on(subject: &str) -> usize {
+    use async_nats::jetstream::consumer;
+    let nats = async_nats::connect(harness::nats_url()).await.unwrap();
+    let js = async_nats::jetstream::new(nats.clone());
+    let stream = js.get_stream(subjects::STREAM).await.unwrap();
+    let mut messages = stream
+        .create_consumer(consumer::push::OrderedConfig {
+            deliver_subject: nats.new_inbox(),
+            filter_subject: subject.to_owned(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .messages()
+        .await
+        .unwrap();
+    let mut count = 0;
+    while let Ok(Some(Ok(_))) =
+        tokio::time::timeout(Duration::from_millis(500), messages.next()).await
+    {
+        count += 1;
+    }
+    count
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_event_published_before_a_crash_is_relayed_again_but_stored_once(pool: PgPool) {
+    // An instance committed a message, published its event, and died before marking it
+    // published: the outbox still lists it as pending.
+    let dead = ajet_bus::nats::NatsBus::connect(
+        "nats://127.0.0.1:1",
+        "dead",
+        ajet_bus::nats::StreamSettings::default(),
+    )
+    .await
+    .unwrap();
+    let app = TestApp::with_bus(pool.clone(), std::sync::Arc::new(dead)).await;
+    let (alice, _) = app.user("alice").await;
+    alice
+        .send_message(app.general, "published, then crashed")
+        .await
+        .unwrap();
+    let community = app.community.id;
+    drop(app);
+    let (event_id, subject, payload): (uuid::Uuid, String, sqlx::types::Json<Value>) =
+        sqlx::query_as("SELECT event_id, subject, payload FROM outbox WHERE published_at IS NULL")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let bus = harness::nats().await;
+    ajet_bus::EventBus::publish_durable(
+        bus.as_ref(),
+        subject.clone(),
+        event_id.into(),
+        serde_json::to_vec(&payload.0).unwrap().into(),
+        ajet_bus::TraceHeaders::default(),
+    )
+    .await
+    .unwrap();
+
+    // The next instance's sweep publishes it again; the stream keeps one copy.
+    let _app = TestApp::new(pool.clone()).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let pending: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        if pending == 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the sweep never ran"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(subject, subjects::community(community));
+    assert_eq!(stored_on(&subject).await, 1);
 }
