@@ -4,6 +4,7 @@
 #
 #   ajet_env         export the default environment (CARGO_TARGET_DIR, AJET_*, DATABASE_URL)
 #   ensure_postgres  make PostgreSQL answer on 127.0.0.1:5432 with role and database `ajet`
+#   ensure_oidc_provider  install the OpenID Connect provider the tests run (npm ci)
 #   ensure_nats      make NATS (with JetStream) answer on 127.0.0.1:4222 (a server it starts
 #                    keeps JetStream in AJET_NATS_STORE: /var/lib/nats-server as root, else
 #                    ~/.local/share/ajet-chat/nats)
@@ -270,6 +271,21 @@ ensure_nats() {
         ajet_nats_need
     fi
     ajet_wait 30 "NATS on $AJET_NATS_HOST:$AJET_NATS_PORT" ajet_nats_up
+}
+
+# ---------------------------------------------------------------------------- OIDC provider
+
+# ensure_oidc_provider: the OpenID Connect provider the identity tests run
+# (oauth2-mock-server 8.x from npm, on Node 20), installed in e2e/oidc/node_modules.
+ensure_oidc_provider() {
+    [[ -d "$AJET_ROOT/e2e/oidc/node_modules/oauth2-mock-server" ]] && return 0
+    if ! command -v npm >/dev/null 2>&1; then
+        ajet_apt_install nodejs npm ||
+            ajet_die "npm is missing: install Node.js 20+ (the identity tests run an OpenID Connect provider)"
+    fi
+    ajet_say "installing the test OpenID Connect provider (npm ci in e2e/oidc)"
+    (cd "$AJET_ROOT/e2e/oidc" && npm ci --no-audit --no-fund >&2) ||
+        ajet_die "npm ci in e2e/oidc failed"
 }
 
 # ---------------------------------------------------------------------------- HTTP

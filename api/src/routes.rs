@@ -101,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/heartbeat", post(presence::heartbeat))
         .route("/presence", get(presence::get_presence))
+        .route("/me/contacts", get(presence::get_contacts))
         .merge(identity::routes())
         .merge(search::routes())
         .fallback(not_found)

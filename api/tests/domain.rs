@@ -829,21 +829,18 @@ async fn heartbeats_make_people_online(pool: PgPool) {
         .unwrap()
         .unwrap();
     let event: Envelope = serde_json::from_slice(&msg.payload).unwrap();
-    assert!(
-        matches!(event.data, EventData::PresenceChanged { user_id, online: true } if user_id == alice_id)
-    );
+    assert!(matches!(event.data, EventData::PresenceHeartbeat { user_id } if user_id == alice_id));
     let states = alice.presence(&[alice_id, bob_id]).await.unwrap();
     let online: Vec<(UserId, bool)> = states.iter().map(|p| (p.user_id, p.online)).collect();
     assert!(
         online.contains(&(alice_id, true)) && online.contains(&(bob_id, false)),
         "{online:?}"
     );
-    // A second heartbeat is not news.
-    alice.heartbeat().await.unwrap();
+    // Alice shares #general with Bob: he is among her contacts.
+    let contacts = alice.contacts().await.unwrap();
     assert!(
-        tokio::time::timeout(Duration::from_millis(500), presence.next())
-            .await
-            .is_err()
+        contacts.contains(&bob_id) && !contacts.contains(&alice_id),
+        "{contacts:?}"
     );
     let (status, _) = call(
         &app,

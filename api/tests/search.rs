@@ -556,15 +556,36 @@ async fn malformed_searches_are_refused_with_a_sentence(pool: PgPool) {
     assert_eq!((status, code), (401, ErrorCode::Unauthorized));
 }
 
+/// A client holding a new token of `bot` with `scopes`, limited to `channels` if given.
+async fn bot_client(
+    app: &TestApp,
+    bot: &ajet_db::api_tokens::Bot,
+    scopes: &[ajet_core::dto::Scope],
+    channels: Option<&[ChannelId]>,
+) -> Client {
+    let mut conn = app.pool.acquire().await.unwrap();
+    let new = ajet_db::api_tokens::NewToken {
+        bot,
+        name: "search",
+        scopes,
+        channels,
+        expires_at: None,
+        created_by: None,
+    };
+    let (_, secret) = ajet_db::api_tokens::insert_token(&mut conn, &app.hasher, new)
+        .await
+        .unwrap();
+    app.client().with_token(&secret).unwrap()
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn tokens_search_only_their_channels_and_need_the_read_scope(pool: PgPool) {
     use ajet_core::dto::Scope;
-    use ajet_db::api_tokens::{self, NewToken};
 
     let app = TestApp::new(pool).await;
     let (alice, alice_id) = app.user("alice").await;
     let mut conn = app.pool.acquire().await.unwrap();
-    let bot = api_tokens::insert_bot(&mut conn, app.community.id, "CI", "ci-bot", None)
+    let bot = ajet_db::api_tokens::insert_bot(&mut conn, app.community.id, "CI", "ci-bot", None)
         .await
         .unwrap();
     let community = Some(app.community.id.as_uuid());
@@ -578,31 +599,15 @@ async fn tokens_search_only_their_channels_and_need_the_read_scope(pool: PgPool)
     post(&alice, app.general, &["build green in general"]).await;
     post(&alice, random, &["build green in random"]).await;
 
-    let mut token = |scopes: &'static [Scope], channels: Option<Vec<ChannelId>>| {
-        let (hasher, bot) = (app.hasher.clone(), bot.clone());
-        let conn = &mut conn;
-        async move {
-            let new = NewToken {
-                bot: &bot,
-                name: "search",
-                scopes,
-                channels: channels.as_deref(),
-                expires_at: None,
-                created_by: None,
-            };
-            let (_, secret) = api_tokens::insert_token(conn, &hasher, new).await.unwrap();
-            app.client().with_token(&secret).unwrap()
-        }
-    };
-    let everywhere = token(&[Scope::MessagesRead], None).await;
+    let everywhere = bot_client(&app, &bot, &[Scope::MessagesRead], None).await;
     assert_eq!(bodies(&everywhere, "build").await.len(), 2);
-    let restricted = token(&[Scope::MessagesRead], Some(vec![random])).await;
+    let restricted = bot_client(&app, &bot, &[Scope::MessagesRead], Some(&[random])).await;
     assert_eq!(
         bodies(&restricted, "build").await,
         ["build green in random"]
     );
     assert!(bodies(&restricted, "in:#general").await.is_empty());
-    let writer = token(&[Scope::MessagesWrite], None).await;
+    let writer = bot_client(&app, &bot, &[Scope::MessagesWrite], None).await;
     let (status, code, message) = failure(&writer, "build", None, None).await;
     assert_eq!((status, code), (403, ErrorCode::Forbidden));
     assert!(message.contains("messages:read"), "{message}");

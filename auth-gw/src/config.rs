@@ -57,8 +57,59 @@ pub struct Config {
     /// Allow local username/password accounts (sign-up and login).
     #[arg(long, env = "AJET_LOCAL_ACCOUNTS", default_value_t = true, action = clap::ArgAction::Set)]
     pub local_accounts: bool,
+    /// The gateway runs behind a reverse proxy (nginx for TLS) that appends the client's
+    /// address to X-Forwarded-For: take the client's address from there, for rate limits
+    /// and the audit log. Leave off when clients connect directly.
+    #[arg(long, env = "AJET_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set)]
+    pub trust_proxy: bool,
     #[command(flatten)]
     pub limits: RateLimits,
+    #[command(flatten)]
+    pub oauth: OAuthConfig,
+}
+
+/// Sign-in providers; each is enabled by giving its client id (and secret). The redirect
+/// URI to register with a provider is `<public URL>/auth/oauth/<github|gitea|oidc>/callback`.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct OAuthConfig {
+    /// GitHub OAuth app client id.
+    #[arg(long, env = "AJET_GITHUB_CLIENT_ID")]
+    pub github_client_id: Option<String>,
+    /// GitHub OAuth app client secret.
+    #[arg(long, env = "AJET_GITHUB_CLIENT_SECRET", hide_env_values = true)]
+    pub github_client_secret: Option<String>,
+    /// GitHub's web address (GitHub Enterprise has its own).
+    #[arg(long, env = "AJET_GITHUB_URL", default_value = "https://github.com")]
+    pub github_url: String,
+    /// GitHub's API address.
+    #[arg(
+        long,
+        env = "AJET_GITHUB_API_URL",
+        default_value = "https://api.github.com"
+    )]
+    pub github_api_url: String,
+    /// A Gitea (or Forgejo) server's base URL, e.g. https://gitea.example.com.
+    #[arg(long, env = "AJET_GITEA_URL")]
+    pub gitea_url: Option<String>,
+    /// Gitea OAuth2 application client id.
+    #[arg(long, env = "AJET_GITEA_CLIENT_ID")]
+    pub gitea_client_id: Option<String>,
+    /// Gitea OAuth2 application client secret.
+    #[arg(long, env = "AJET_GITEA_CLIENT_SECRET", hide_env_values = true)]
+    pub gitea_client_secret: Option<String>,
+    /// An OpenID Connect issuer (its discovery document is read from
+    /// `<issuer>/.well-known/openid-configuration`).
+    #[arg(long, env = "AJET_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+    /// OpenID Connect client id.
+    #[arg(long, env = "AJET_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+    /// OpenID Connect client secret.
+    #[arg(long, env = "AJET_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+    /// The OpenID Connect provider's name on the sign-in button.
+    #[arg(long, env = "AJET_OIDC_NAME", default_value = "OpenID Connect")]
+    pub oidc_name: String,
 }
 
 /// Requests allowed per minute (a burst of that many, refilled evenly).

@@ -13,6 +13,7 @@ pub mod config;
 pub mod hooks;
 pub mod limits;
 pub mod login;
+pub mod oauth;
 pub mod pages;
 pub mod proxy;
 pub mod ready;

@@ -76,7 +76,10 @@ mod tests {
         let response = pages.render(
             StatusCode::OK,
             "login.html",
-            minijinja::context! { error => "<script>x</script>", local_accounts => true, next => "/" },
+            minijinja::context! {
+                error => "<script>x</script>", local_accounts => true, next => "/a?b=c",
+                providers => vec![minijinja::context! { id => "github", label => "GitHub" }],
+            },
         );
         assert_eq!(response.status(), StatusCode::OK);
         let env = &pages.env;

@@ -21,6 +21,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ready", get(crate::ready::ready))
         .route("/hook/{id}/{token}", post(crate::hooks::deliver))
         .merge(crate::login::routes())
+        .merge(crate::oauth::routes())
         .fallback(gateway)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -28,6 +29,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(cors)
         .layer(axum::middleware::from_fn(security::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::resolve_client,
+        ))
         .layer(axum::middleware::from_fn(
             ajet_telemetry::trace_requests_at_edge,
         ))

@@ -104,8 +104,52 @@ pub fn cors(origins: &[String]) -> CorsLayer {
         .max_age(std::time::Duration::from_secs(600))
 }
 
-/// The address of the client (the TCP peer).
+/// The client's address, resolved once per request by [`resolve_client`].
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub IpAddr);
+
+/// The header the services behind read the client's address from; whatever a client sends
+/// in it is replaced.
+pub const CLIENT_IP_HEADER: &str = "x-ajet-client-ip";
+
+/// Decides who the client is: the TCP peer, or, behind a trusted proxy, the address the
+/// proxy appended to `X-Forwarded-For`. Passes it on to the services in
+/// [`CLIENT_IP_HEADER`].
+pub async fn resolve_client(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(addr)| {
+            addr.ip()
+        });
+    let forwarded = state
+        .settings
+        .trust_proxy
+        .then(|| {
+            req.headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .and_then(|ip| ip.trim().parse::<IpAddr>().ok())
+        })
+        .flatten();
+    let ip = forwarded.unwrap_or(peer);
+    req.extensions_mut().insert(ClientIp(ip));
+    if let Ok(value) = HeaderValue::from_str(&ip.to_string()) {
+        req.headers_mut().insert(CLIENT_IP_HEADER, value);
+    }
+    next.run(req).await
+}
+
+/// The client's address (see [`resolve_client`]).
 pub fn client_ip(req: &Request) -> IpAddr {
+    if let Some(ClientIp(ip)) = req.extensions().get::<ClientIp>() {
+        return *ip;
+    }
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(addr)| {

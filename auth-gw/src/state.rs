@@ -34,6 +34,8 @@ pub struct Inner {
     pub auth_cache: Arc<AuthCache>,
     pub limits: Limiters,
     pub pages: Pages,
+    /// The enabled sign-in providers.
+    pub oauth: crate::oauth::Providers,
     pub settings: Settings,
     /// Origins allowed to call the API cross-origin (CORS).
     pub cors_origins: Vec<String>,
@@ -54,6 +56,8 @@ pub struct Settings {
     pub public_origin: String,
     pub cookie_secure: bool,
     pub local_accounts: bool,
+    /// Whether the client's address is the last X-Forwarded-For entry (behind a proxy).
+    pub trust_proxy: bool,
 }
 
 impl AppState {
@@ -78,10 +82,12 @@ impl AppState {
             auth_cache,
             limits: Limiters::new(config.limits),
             pages: Pages::new(),
+            oauth: crate::oauth::Providers::new(&config.oauth),
             settings: Settings {
                 public_origin: config.public_url.clone(),
                 cookie_secure: config.cookie_secure(),
                 local_accounts: config.local_accounts,
+                trust_proxy: config.trust_proxy,
             },
             cors_origins: config.cors_origins.clone(),
         }))

@@ -655,3 +655,70 @@ async fn webhooks_pass_the_gateway_only_with_their_token(pool: PgPool) {
         StatusCode::NOT_FOUND
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn behind_a_trusted_proxy_the_forwarded_address_is_the_client(pool: PgPool) {
+    let gw = TestGateway::start(
+        pool.clone(),
+        &["--trust-proxy", "true", "--rate-limit-ip", "2"],
+    )
+    .await;
+    let from = |ip: &'static str| {
+        http()
+            .get(gw.url("/api/me"))
+            .header("x-forwarded-for", format!("10.9.9.9, {ip}"))
+            .send()
+    };
+    assert_eq!(
+        from("192.0.2.1").await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        from("192.0.2.1").await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        from("192.0.2.1").await.unwrap().status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another client behind the same proxy has its own budget.
+    assert_eq!(
+        from("192.0.2.2").await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    // The audit log records the client's address, not the proxy's.
+    let wrong = http()
+        .post(gw.url("/auth/password"))
+        .header("x-forwarded-for", "198.51.100.7")
+        .json(&json!({ "username": "nobody", "password": "nothing" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let ip: String = sqlx::query_scalar(
+        "SELECT host(ip) FROM audit_log WHERE action = 'login.failed' ORDER BY at DESC LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(ip, "198.51.100.7");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn without_a_trusted_proxy_forwarded_addresses_are_ignored(pool: PgPool) {
+    let gw = TestGateway::start(pool, &["--rate-limit-ip", "2"]).await;
+    for (ip, status) in [
+        ("192.0.2.1", StatusCode::UNAUTHORIZED),
+        ("192.0.2.2", StatusCode::UNAUTHORIZED),
+        ("192.0.2.3", StatusCode::TOO_MANY_REQUESTS),
+    ] {
+        let response = http()
+            .get(gw.url("/api/me"))
+            .header("x-forwarded-for", ip)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{ip}");
+    }
+}

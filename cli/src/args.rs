@@ -111,4 +111,25 @@ pub enum Command {
     },
     /// List the channels you belong to, with unread counts.
     Channels,
+    #[command(flatten)]
+    Identity(IdentityCommand),
+}
+
+/// Signing in and out.
+#[derive(Clone, Debug, Subcommand)]
+pub enum IdentityCommand {
+    /// Sign in and save the session: in the browser (default), with --password for a local
+    /// account, or by storing a given --token. Use with --server URL.
+    Login {
+        /// Sign in with a local account's username and password (prompted for).
+        #[arg(long)]
+        password: bool,
+        /// The username for --password (prompted for when left out).
+        #[arg(long, requires = "password")]
+        username: Option<String>,
+    },
+    /// End the saved session on the server and forget it here.
+    Logout,
+    /// Show who the saved (or given) token signs in as.
+    Whoami,
 }

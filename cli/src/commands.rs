@@ -11,6 +11,9 @@ use crate::args::{Args, Command};
 use crate::output;
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
+    if let Command::Identity(command) = &args.command {
+        return crate::login::run(command.clone(), args.server, args.token, args.json).await;
+    }
     let client = crate::settings::client(args.server, args.token)?;
     let json = args.json;
     match args.command {
@@ -173,6 +176,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 }
             }
         }
+        // Handled above, before a token is required.
+        Command::Identity(_) => {}
     }
     Ok(())
 }

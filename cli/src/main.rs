@@ -4,6 +4,7 @@ use clap::Parser;
 
 mod args;
 mod commands;
+mod login;
 mod output;
 mod settings;
 

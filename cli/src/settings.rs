@@ -38,7 +38,7 @@ pub fn client(server: Option<String>, token: Option<String>) -> anyhow::Result<a
         bail!("which server? Pass --server URL or set AJET_SERVER (e.g. http://localhost:8080)");
     };
     let Some(token) = token.or(saved.token) else {
-        bail!("not signed in: pass --token or set AJET_TOKEN");
+        bail!("not signed in: run `ajet-chat login --server URL`, pass --token or set AJET_TOKEN");
     };
     Ok(ajet_sdk::Client::new(&server)?.with_token(&token)?)
 }

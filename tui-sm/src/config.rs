@@ -18,6 +18,10 @@ pub struct Config {
     /// NATS server URL.
     #[arg(long, env = "AJET_NATS_URL", default_value = "nats://127.0.0.1:4222")]
     pub nats_url: String,
+    /// How often each client is sent the presence changes relevant to it, in seconds.
+    #[arg(long, env = "AJET_PRESENCE_INTERVAL_SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub presence_interval_secs: u64,
     /// Log format.
     #[arg(long, env = "AJET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
     pub log_format: LogFormat,

@@ -13,7 +13,8 @@ use std::sync::Arc;
 
 use ajet_bus::EventBus;
 use ajet_bus::nats::{NatsBus, StreamSettings};
-use ajet_realtime::Hub;
+use ajet_realtime::session::Sessions;
+use ajet_realtime::{Hub, HubConfig};
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
@@ -34,7 +35,17 @@ pub async fn serve(config: config::Config) -> anyhow::Result<()> {
             })?,
     );
     let stop = CancellationToken::new();
-    let state = AppState::new(api, Hub::start(bus), stop.clone());
+    let hub = Hub::start(
+        bus,
+        HubConfig {
+            presence_every: std::time::Duration::from_secs(config.presence_interval_secs),
+        },
+    );
+    let state = AppState::new(Sessions {
+        api,
+        hub,
+        stop: stop.clone(),
+    });
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("cannot listen on {} (AJET_TUI_SM_ADDR)", config.addr))?;

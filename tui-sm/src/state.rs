@@ -3,31 +3,22 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use ajet_realtime::Hub;
-use tokio_util::sync::CancellationToken;
+use ajet_realtime::session::Sessions;
 
-/// Cheap to clone; derefs to [`Inner`].
+/// Cheap to clone; derefs to [`Sessions`]: the api, the hub and the stop signal.
 #[derive(Clone)]
-pub struct AppState(Arc<Inner>);
-
-pub struct Inner {
-    /// The api, without a token; each request adds its user's.
-    pub api: ajet_sdk::Client,
-    pub hub: Hub,
-    /// Cancelled at shutdown: every open stream ends.
-    pub stop: CancellationToken,
-}
+pub struct AppState(Arc<Sessions>);
 
 impl AppState {
-    pub fn new(api: ajet_sdk::Client, hub: Hub, stop: CancellationToken) -> Self {
-        Self(Arc::new(Inner { api, hub, stop }))
+    pub fn new(sessions: Sessions) -> Self {
+        Self(Arc::new(sessions))
     }
 }
 
 impl Deref for AppState {
-    type Target = Inner;
+    type Target = Sessions;
 
-    fn deref(&self) -> &Inner {
+    fn deref(&self) -> &Sessions {
         &self.0
     }
 }

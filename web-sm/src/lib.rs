@@ -6,7 +6,14 @@ pub mod routes;
 pub mod state;
 pub mod templates;
 
+use std::sync::Arc;
+
+use ajet_bus::EventBus;
+use ajet_bus::nats::{NatsBus, StreamSettings};
+use ajet_realtime::session::Sessions;
+use ajet_realtime::{Hub, HubConfig};
 use anyhow::Context;
+use tokio_util::sync::CancellationToken;
 
 pub use routes::router;
 pub use state::AppState;
@@ -14,13 +21,38 @@ pub use state::AppState;
 /// Serves until a shutdown signal.
 pub async fn serve(config: config::Config) -> anyhow::Result<()> {
     let api = ajet_sdk::Client::new(&config.api_url).context("AJET_API_URL")?;
-    let state = AppState::new(api, templates::environment()?);
+    let bus: Arc<dyn EventBus> = Arc::new(
+        NatsBus::connect(&config.nats_url, "ajet-web-sm", StreamSettings::default())
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot use the NATS URL {} (AJET_NATS_URL)",
+                    config.nats_url
+                )
+            })?,
+    );
+    let stop = CancellationToken::new();
+    let hub = Hub::start(
+        bus,
+        HubConfig {
+            presence_every: std::time::Duration::from_secs(config.presence_interval_secs),
+        },
+    );
+    let sessions = Sessions {
+        api,
+        hub,
+        stop: stop.clone(),
+    };
+    let state = AppState::new(sessions, templates::environment()?);
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("cannot listen on {} (AJET_WEB_SM_ADDR)", config.addr))?;
     tracing::info!(addr = %config.addr, "web-sm listening");
     axum::serve(listener, router(state))
-        .with_graceful_shutdown(ajet_telemetry::shutdown_signal())
+        .with_graceful_shutdown(async move {
+            ajet_telemetry::shutdown_signal().await;
+            stop.cancel();
+        })
         .await?;
     Ok(())
 }

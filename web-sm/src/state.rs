@@ -3,20 +3,25 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
+use ajet_realtime::session::Sessions;
+
 /// Cheap to clone; derefs to [`Inner`].
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
 pub struct Inner {
-    /// The api, without a token; each request adds its user's.
-    pub api: ajet_sdk::Client,
+    /// The api (without a token; each request adds its user's), the hub, the stop signal.
+    pub sessions: Sessions,
     /// Templates, parsed once at start.
     pub templates: minijinja::Environment<'static>,
 }
 
 impl AppState {
-    pub fn new(api: ajet_sdk::Client, templates: minijinja::Environment<'static>) -> Self {
-        Self(Arc::new(Inner { api, templates }))
+    pub fn new(sessions: Sessions, templates: minijinja::Environment<'static>) -> Self {
+        Self(Arc::new(Inner {
+            sessions,
+            templates,
+        }))
     }
 }
 

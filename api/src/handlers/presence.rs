@@ -11,9 +11,9 @@ use crate::auth::AuthUser;
 use crate::error::{Error, QueryParams, Result};
 use crate::state::AppState;
 
-/// `POST /api/heartbeat`: answered at once; the write happens in the background. A user
-/// coming online is announced on their communities' presence subjects (ephemeral: the
-/// session managers batch these for their clients).
+/// `POST /api/heartbeat`: answered at once; the write happens in the background. Each
+/// heartbeat is announced on the user's communities' presence subjects (ephemeral): the
+/// session managers turn them into batched online/offline changes for their clients.
 #[tracing::instrument(skip_all, fields(user.id = %user.id))]
 pub async fn heartbeat(State(state): State<AppState>, user: AuthUser) -> StatusCode {
     let id = user.id;
@@ -27,29 +27,36 @@ pub async fn heartbeat(State(state): State<AppState>, user: AuthUser) -> StatusC
 
 async fn record(state: &AppState, user: UserId) -> Result<(), sqlx::Error> {
     let mut conn = state.db.acquire().await?;
-    let came_online = ajet_db::users::touch(&mut conn, user).await?;
-    if came_online {
-        let event = Envelope::for_community(
-            None,
-            Some(user),
-            EventData::PresenceChanged {
-                user_id: user,
-                online: true,
-            },
-        );
-        let payload = serde_json::to_vec(&event).unwrap_or_default();
-        for community in ajet_db::communities::list_for_user(&mut conn, user).await? {
-            let subject = subjects::presence(community.id);
-            if let Err(err) = state
-                .bus
-                .publish_signal(subject, payload.clone().into())
-                .await
-            {
-                tracing::debug!(error = %err, "presence not announced");
-            }
+    ajet_db::users::touch(&mut conn, user).await?;
+    let event = Envelope::for_community(
+        None,
+        Some(user),
+        EventData::PresenceHeartbeat { user_id: user },
+    );
+    let payload = serde_json::to_vec(&event).unwrap_or_default();
+    for community in ajet_db::communities::list_for_user(&mut conn, user).await? {
+        let subject = subjects::presence(community.id);
+        if let Err(err) = state
+            .bus
+            .publish_signal(subject, payload.clone().into())
+            .await
+        {
+            tracing::debug!(error = %err, "presence not announced");
         }
     }
     Ok(())
+}
+
+/// `GET /api/me/contacts`: the people who share a channel or DM with the caller, whose
+/// presence matters to them.
+#[tracing::instrument(skip_all, fields(user.id = %user.id))]
+pub async fn get_contacts(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<Json<Vec<UserId>>> {
+    user.require(Scope::ChannelsRead)?;
+    let mut conn = state.db.acquire().await?;
+    Ok(Json(ajet_db::users::contacts(&mut conn, user.id).await?))
 }
 
 /// `?user_ids=<id>,<id>…`.

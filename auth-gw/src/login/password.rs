@@ -82,7 +82,12 @@ async fn render_login(
         Ok(mut conn) => !ajet_db::access::has_owner(&mut conn).await.unwrap_or(true),
         Err(_) => false,
     };
-    let providers: Vec<serde_json::Value> = Vec::new();
+    let providers: Vec<serde_json::Value> = state
+        .oauth
+        .list
+        .iter()
+        .map(|p| serde_json::json!({ "id": p.id, "label": p.label }))
+        .collect();
     state.pages.render(
         status,
         "login.html",

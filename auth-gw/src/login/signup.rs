@@ -87,18 +87,28 @@ fn render(
             username => truncate(&fields.username),
             invite => fields.invite.chars().take(64).collect::<String>(),
             community => fields.community.chars().take(100).collect::<String>(),
+            providers => state
+                .oauth
+                .list
+                .iter()
+                .map(|p| minijinja::context! { id => p.id, label => p.label })
+                .collect::<Vec<_>>(),
         },
     )
 }
 
 /// Why a sign-up was refused: shown to the person, written to the audit log.
-struct Refusal {
-    status: StatusCode,
-    reason: &'static str,
-    message: String,
+pub(crate) struct Refusal {
+    pub(crate) status: StatusCode,
+    pub(crate) reason: &'static str,
+    pub(crate) message: String,
 }
 
-fn refuse(status: StatusCode, reason: &'static str, message: impl Into<String>) -> Refusal {
+pub(crate) fn refuse(
+    status: StatusCode,
+    reason: &'static str,
+    message: impl Into<String>,
+) -> Refusal {
     Refusal {
         status,
         reason,
@@ -194,37 +204,7 @@ async fn signup(
             )
         })?;
     let mut tx = state.db.begin().await?;
-    // One sign-up at a time decides who is first.
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('ajet.signup'))")
-        .execute(&mut *tx)
-        .await?;
-    let (community, role, invite) = if access::has_owner(&mut tx).await? {
-        if fields.invite.is_empty() {
-            return Err(refuse(
-                StatusCode::FORBIDDEN,
-                "no_invite",
-                "signing up needs an invite: ask an admin of the community for one",
-            ));
-        }
-        let invite = invites::redeem(&mut tx, &fields.invite)
-            .await
-            .map_err(|err| match err {
-                RedeemError::Sqlx(err) => err.into(),
-                RedeemError::Unknown => {
-                    refuse(StatusCode::NOT_FOUND, "invite_unknown", err.to_string())
-                }
-                RedeemError::Revoked => refuse(StatusCode::GONE, "invite_revoked", err.to_string()),
-                RedeemError::Expired => refuse(StatusCode::GONE, "invite_expired", err.to_string()),
-                RedeemError::UsedUp => refuse(StatusCode::GONE, "invite_used_up", err.to_string()),
-            })?;
-        (invite.community_id, "member", Some(invite.id))
-    } else {
-        (
-            first_community(&mut tx, &fields.community).await?,
-            "owner",
-            None,
-        )
-    };
+    let (community, role, invite) = admit(&mut tx, &fields.invite, &fields.community).await?;
     let user = users::insert(&mut tx, &fields.username)
         .await
         .map_err(|err| match err {
@@ -263,6 +243,38 @@ async fn signup(
     )
     .await;
     Ok(token)
+}
+
+/// Where a new person joins, as what, and with which invite: the first person on the
+/// server owns the first community; after that, only an invite lets anyone in. Call inside
+/// the transaction that creates the person (it takes the sign-up lock).
+pub(crate) async fn admit(
+    tx: &mut sqlx::PgConnection,
+    invite: &str,
+    community_name: &str,
+) -> Result<(CommunityId, &'static str, Option<uuid::Uuid>), Refusal> {
+    // One sign-up at a time decides who is first.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('ajet.signup'))")
+        .execute(&mut *tx)
+        .await?;
+    if !access::has_owner(tx).await? {
+        return Ok((first_community(tx, community_name).await?, "owner", None));
+    }
+    if invite.is_empty() {
+        return Err(refuse(
+            StatusCode::FORBIDDEN,
+            "no_invite",
+            "signing up needs an invite: ask an admin of the community for one",
+        ));
+    }
+    let invite = invites::redeem(tx, invite).await.map_err(|err| match err {
+        RedeemError::Sqlx(err) => err.into(),
+        RedeemError::Unknown => refuse(StatusCode::NOT_FOUND, "invite_unknown", err.to_string()),
+        RedeemError::Revoked => refuse(StatusCode::GONE, "invite_revoked", err.to_string()),
+        RedeemError::Expired => refuse(StatusCode::GONE, "invite_expired", err.to_string()),
+        RedeemError::UsedUp => refuse(StatusCode::GONE, "invite_used_up", err.to_string()),
+    })?;
+    Ok((invite.community_id, "member", Some(invite.id)))
 }
 
 fn validate(fields: &Fields) -> Result<(), Refusal> {

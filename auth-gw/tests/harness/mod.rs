@@ -145,6 +145,16 @@ impl TestGateway {
 
     /// A bot token with `scopes`, made through the api by the admin `admin_token`.
     pub async fn bot_token(&self, admin_token: &str, scopes: Value) -> Value {
+        self.bot_token_for(admin_token, scopes, None).await
+    }
+
+    /// A bot token with `scopes`, restricted to `channels` when given.
+    pub async fn bot_token_for(
+        &self,
+        admin_token: &str,
+        scopes: Value,
+        channels: Option<Value>,
+    ) -> Value {
         let http = reqwest::Client::new();
         let bot: Value = http
             .post(self.url(&format!("/api/communities/{}/bots", self.community.id)))
@@ -156,9 +166,13 @@ impl TestGateway {
             .json()
             .await
             .unwrap();
+        let mut body = serde_json::json!({ "name": "t", "scopes": scopes });
+        if let Some(channels) = channels {
+            body["channel_ids"] = channels;
+        }
         http.post(self.url(&format!("/api/bots/{}/tokens", bot["id"].as_str().unwrap())))
             .bearer_auth(admin_token)
-            .json(&serde_json::json!({ "name": "t", "scopes": scopes }))
+            .json(&body)
             .send()
             .await
             .unwrap()

@@ -109,6 +109,22 @@ pub enum EventData {
     /// A user came online or went offline.
     #[serde(rename = "presence.changed")]
     PresenceChanged { user_id: UserId, online: bool },
+    /// A heartbeat, seen by the session managers only: they turn heartbeats into
+    /// [`EventData::PresenceUpdated`] batches.
+    #[serde(rename = "presence.heartbeat")]
+    PresenceHeartbeat { user_id: UserId },
+    /// Once a minute, to each client: who of the people relevant to it came online or went
+    /// offline since the last batch.
+    #[serde(rename = "presence.updated")]
+    PresenceUpdated { changes: Vec<PresenceChange> },
+    /// Someone is typing in the envelope's channel (`typing: false` when they stopped).
+    /// Never stored; clients hide it after 15 s without a new one.
+    #[serde(rename = "typing")]
+    Typing { user_id: UserId, typing: bool },
+    /// The first event of a live stream: its connection id, for signals such as switching
+    /// the viewed community.
+    #[serde(rename = "hello")]
+    Hello { connection_id: uuid::Uuid },
     /// The stream cannot replay what the client missed: it must reload its state.
     #[serde(rename = "reload")]
     Reload { reason: String },
@@ -117,9 +133,16 @@ pub enum EventData {
     Unknown,
 }
 
+/// One user's change of presence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresenceChange {
+    pub user_id: UserId,
+    pub online: bool,
+}
+
 impl EventData {
     /// Every `type` this build knows.
-    pub const KNOWN: [&'static str; 17] = [
+    pub const KNOWN: [&'static str; 21] = [
         "message.created",
         "message.edited",
         "message.deleted",
@@ -135,6 +158,10 @@ impl EventData {
         "read.updated",
         "notification.created",
         "presence.changed",
+        "presence.heartbeat",
+        "presence.updated",
+        "typing",
+        "hello",
         "reload",
         "unknown",
     ];
@@ -161,6 +188,10 @@ impl EventData {
             Self::ReadUpdated { .. } => "read.updated",
             Self::NotificationCreated(_) => "notification.created",
             Self::PresenceChanged { .. } => "presence.changed",
+            Self::PresenceHeartbeat { .. } => "presence.heartbeat",
+            Self::PresenceUpdated { .. } => "presence.updated",
+            Self::Typing { .. } => "typing",
+            Self::Hello { .. } => "hello",
             Self::Reload { .. } => "reload",
             Self::Unknown => "unknown",
         }

@@ -41,6 +41,27 @@ pub fn presence(community: CommunityId) -> String {
     format!("chat.presence.{community}")
 }
 
+/// Client signals to the session managers about one user's connections (switching the
+/// viewed community), whichever instance holds them.
+pub fn session(user: UserId) -> String {
+    format!("chat.session.{user}")
+}
+
+/// Every typing subject, for a session manager's one subscription.
+pub const ALL_TYPING: &str = "chat.typing.>";
+/// Every presence subject.
+pub const ALL_PRESENCE: &str = "chat.presence.>";
+/// Every session-signal subject.
+pub const ALL_SESSIONS: &str = "chat.session.>";
+
+/// Where a channel's typing indicators are published.
+pub fn channel_typing(community: Option<CommunityId>, channel: ChannelId) -> String {
+    match community {
+        Some(community_id) => typing(community_id, channel),
+        None => typing_dm(channel),
+    }
+}
+
 /// Where a channel's events are published: its community's subject, or its own DM subject.
 pub fn channel_events(community: Option<CommunityId>, channel: ChannelId) -> String {
     match community {

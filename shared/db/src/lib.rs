@@ -19,6 +19,7 @@ pub mod keys;
 pub mod mentions;
 pub mod messages;
 pub mod notifications;
+pub mod oauth;
 pub mod outbox;
 pub mod reactions;
 pub mod search;

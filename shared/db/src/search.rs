@@ -212,6 +212,7 @@ fn build(
     let user = reader.user.as_uuid();
     let mut inner = Query::select();
     inner
+        // The columns of `messages::Message`, which each hit carries.
         .columns([
             ("m", "id"),
             ("m", "channel_id"),

@@ -91,22 +91,6 @@ pub fn valid_username(name: &str) -> bool {
         && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::valid_username;
-
-    #[test]
-    fn usernames() {
-        assert!(valid_username("alice"));
-        assert!(valid_username("a.b-c_d9"));
-        assert!(!valid_username(""));
-        assert!(!valid_username("-alice"));
-        assert!(!valid_username("al ice"));
-        assert!(!valid_username("ålice"));
-        assert!(!valid_username(&"a".repeat(33)));
-    }
-}
-
 /// The users called `usernames` (any case), unless deleted.
 pub async fn by_usernames(
     conn: &mut PgConnection,
@@ -137,21 +121,13 @@ pub async fn by_ids(conn: &mut PgConnection, ids: &[UserId]) -> Result<Vec<User>
 /// How long after the last heartbeat a user still counts as online.
 pub const ONLINE_FOR: chrono::Duration = chrono::Duration::minutes(2);
 
-/// Records a heartbeat of `user`; whether they were offline before it.
-pub async fn touch(conn: &mut PgConnection, user: UserId) -> Result<bool, sqlx::Error> {
-    let previous: Option<Option<chrono::DateTime<chrono::Utc>>> = sqlx::query_scalar(
-        "UPDATE users u SET last_seen_at = now()
-         FROM (SELECT id, last_seen_at FROM users WHERE id = $1 FOR UPDATE) old
-         WHERE u.id = old.id
-         RETURNING old.last_seen_at",
-    )
-    .bind(user.as_uuid())
-    .fetch_optional(conn)
-    .await?;
-    Ok(match previous.flatten() {
-        Some(seen) => chrono::Utc::now() - seen > ONLINE_FOR,
-        None => true,
-    })
+/// Records a heartbeat of `user`.
+pub async fn touch(conn: &mut PgConnection, user: UserId) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET last_seen_at = now() WHERE id = $1")
+        .bind(user.as_uuid())
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// The presence of `ids`: online when their last heartbeat is within [`ONLINE_FOR`].
@@ -175,4 +151,33 @@ pub async fn presence(
             last_seen_at: seen,
         })
         .collect())
+}
+
+/// The people who share a channel or DM with `user`.
+pub async fn contacts(conn: &mut PgConnection, user: UserId) -> Result<Vec<UserId>, sqlx::Error> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT DISTINCT other.user_id FROM channel_members mine
+         JOIN channel_members other ON other.channel_id = mine.channel_id
+         WHERE mine.user_id = $1 AND other.user_id <> $1",
+    )
+    .bind(user.as_uuid())
+    .fetch_all(conn)
+    .await?;
+    Ok(ids.into_iter().map(UserId).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_username;
+
+    #[test]
+    fn usernames() {
+        assert!(valid_username("alice"));
+        assert!(valid_username("a.b-c_d9"));
+        assert!(!valid_username(""));
+        assert!(!valid_username("-alice"));
+        assert!(!valid_username("al ice"));
+        assert!(!valid_username("ålice"));
+        assert!(!valid_username(&"a".repeat(33)));
+    }
 }

@@ -2,19 +2,26 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use ajet_bus::{EventBus, StoredEvent};
+use ajet_bus::{EventBus, Signal, StoredEvent};
+use ajet_core::events::PresenceChange;
 use ajet_core::subjects::{self, Route};
-use ajet_core::{ChannelId, CommunityId, Envelope, UserId};
+use ajet_core::{ChannelId, CommunityId, Envelope, EventData, UserId};
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
+use uuid::Uuid;
+
+use crate::access::Access;
 
 /// Events a connection may have queued before it counts as too slow and is dropped.
 const CONNECTION_BUFFER: usize = 1024;
+/// How long after a user's last heartbeat they count as online.
+const ONLINE_FOR: Duration = Duration::from_secs(120);
 
 /// What an event is about, and what a connection is entitled to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -29,15 +36,17 @@ pub enum Key {
 
 /// One event as sent to connections: parsed once, serialised once, shared by all.
 ///
-/// The JSON is the published envelope with `id` added, untouched otherwise, so that event
-/// types and fields this build does not know still reach the clients that do.
+/// The JSON of a stream event is the published envelope with `id` added, untouched
+/// otherwise, so that event types and fields this build does not know still reach the
+/// clients that do.
 #[derive(Debug)]
 pub struct Delivery {
-    /// Position in the stream: the SSE id.
+    /// Position in the stream: the SSE id. 0 for ephemeral events (typing, presence,
+    /// hello), which have no position and are never replayed.
     pub seq: u64,
     pub channel_id: Option<ChannelId>,
     pub community_id: Option<CommunityId>,
-    /// The envelope as JSON, with `id` set.
+    /// The envelope as JSON, with `id` set for stream events.
     pub json: String,
     /// The trace context the event was published with.
     pub traceparent: Option<String>,
@@ -45,11 +54,62 @@ pub struct Delivery {
     pub recipient: Option<UserId>,
 }
 
+impl Delivery {
+    /// An ephemeral event: no position, never replayed.
+    fn ephemeral(envelope: &Envelope) -> Self {
+        Self {
+            seq: 0,
+            channel_id: envelope.channel_id,
+            community_id: envelope.community_id,
+            json: serde_json::to_string(envelope).unwrap_or_default(),
+            traceparent: None,
+            recipient: None,
+        }
+    }
+
+    pub fn is_ephemeral(&self) -> bool {
+        self.seq == 0
+    }
+}
+
+/// How the hub batches presence.
+#[derive(Clone, Copy, Debug)]
+pub struct HubConfig {
+    /// How often each client is sent the presence changes relevant to it.
+    pub presence_every: Duration,
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        Self {
+            presence_every: Duration::from_secs(60),
+        }
+    }
+}
+
+/// A session signal: switch a connection's viewed community.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ViewSignal {
+    pub connection_id: Uuid,
+    /// `None`: every community.
+    pub community_id: Option<CommunityId>,
+}
+
 type ConnId = u64;
 
 struct Connection {
+    public_id: Uuid,
     tx: mpsc::Sender<Arc<Delivery>>,
-    keys: Vec<Key>,
+    access: Access,
+    view: Option<CommunityId>,
+    keys: HashSet<Key>,
+    /// Channels whose membership events arrived since registration: a later reconcile
+    /// with the api's answer leaves them as the events made them.
+    touched: HashSet<ChannelId>,
+    /// The people whose presence matters to this connection, once known.
+    contacts: Option<Arc<HashSet<UserId>>>,
+    /// The presence last sent for each contact.
+    presence_sent: HashMap<UserId, bool>,
 }
 
 #[derive(Default)]
@@ -59,6 +119,27 @@ struct Routing {
     next_id: ConnId,
     connections: HashMap<ConnId, Connection>,
     by_key: HashMap<Key, HashSet<ConnId>>,
+    by_user: HashMap<UserId, HashSet<ConnId>>,
+    by_public_id: HashMap<Uuid, ConnId>,
+    /// When each user's last heartbeat was seen.
+    last_seen: HashMap<UserId, Instant>,
+}
+
+/// A change of membership an event carries, applied to the connections of that user.
+#[derive(Debug, PartialEq, Eq)]
+enum Change {
+    JoinChannel(UserId, ChannelId, Option<CommunityId>),
+    LeaveChannel(UserId, ChannelId),
+    JoinCommunity(UserId, CommunityId),
+    LeaveCommunity(UserId, CommunityId),
+}
+
+impl Change {
+    /// Joins apply before the event is delivered (the joiner sees their own join), leaves
+    /// after (the leaver sees their own leave, then nothing more).
+    fn is_join(&self) -> bool {
+        matches!(self, Self::JoinChannel(..) | Self::JoinCommunity(..))
+    }
 }
 
 struct Inner {
@@ -75,8 +156,8 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// Starts following the stream from its current end.
-    pub fn start(bus: Arc<dyn EventBus>) -> Self {
+    /// Starts following the stream from its current end, and the ephemeral signals.
+    pub fn start(bus: Arc<dyn EventBus>, config: HubConfig) -> Self {
         let hub = Self {
             inner: Arc::new(Inner {
                 bus,
@@ -85,6 +166,8 @@ impl Hub {
             }),
         };
         tokio::spawn(hub.clone().follow());
+        tokio::spawn(hub.clone().follow_signals());
+        tokio::spawn(hub.clone().flush_presence(config.presence_every));
         hub
     }
 
@@ -96,6 +179,15 @@ impl Hub {
     /// How many connections are registered.
     pub fn connections(&self) -> usize {
         self.routing().connections.len()
+    }
+
+    /// Publishes an ephemeral signal (typing, a view switch) for every instance's hub.
+    pub async fn signal(
+        &self,
+        subject: String,
+        payload: Vec<u8>,
+    ) -> Result<(), ajet_bus::BusError> {
+        self.inner.bus.publish_signal(subject, payload.into()).await
     }
 
     fn routing(&self) -> MutexGuard<'_, Routing> {
@@ -140,7 +232,7 @@ impl Hub {
     }
 
     fn fan_out(&self, event: StoredEvent) {
-        let Some(delivery) = decode(event) else {
+        let Some((delivery, change)) = decode(event) else {
             return;
         };
         let keys = keys_of(&delivery);
@@ -149,63 +241,221 @@ impl Hub {
             return;
         }
         routing.head = delivery.seq;
-        let targets: HashSet<ConnId> = keys
-            .iter()
-            .filter_map(|k| routing.by_key.get(k))
-            .flatten()
-            .copied()
-            .collect();
-        if targets.is_empty() {
-            return;
+        let (before, after) = match change {
+            Some(c) if c.is_join() => (Some(c), None),
+            other => (None, other),
+        };
+        if let Some(change) = before {
+            apply(&mut routing, &change);
         }
-        let delivery = Arc::new(delivery);
-        let mut slow = Vec::new();
-        for id in targets {
-            if let Some(conn) = routing.connections.get(&id)
-                && conn.tx.try_send(delivery.clone()).is_err()
-            {
-                slow.push(id);
-            }
-        }
-        for id in slow {
-            tracing::info!(connection = id, "dropping a connection that cannot keep up");
-            remove(&mut routing, id);
+        deliver(&mut routing, &keys, Arc::new(delivery), None);
+        if let Some(change) = after {
+            apply(&mut routing, &change);
         }
     }
 
-    /// Registers a connection entitled to `keys`. With `resume`, the events after that
-    /// position are replayed first (or a reload event when the stream no longer has them).
-    pub async fn subscribe(&self, keys: Vec<Key>, resume: Option<u64>) -> Subscription {
+    /// Listens to typing, presence and session signals, until the process ends. NATS
+    /// subscriptions survive reconnects, so one subscription each suffices.
+    async fn follow_signals(self) {
+        let bus = self.inner.bus.clone();
+        let mut subscriptions = Vec::new();
+        for subject in [
+            subjects::ALL_TYPING,
+            subjects::ALL_PRESENCE,
+            subjects::ALL_SESSIONS,
+        ] {
+            loop {
+                match bus.signals(subject.to_owned()).await {
+                    Ok(stream) => break subscriptions.push(stream),
+                    Err(err) => {
+                        tracing::warn!(error = %err, subject, "cannot subscribe; retrying");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        }
+        let mut signals = futures::stream::select_all(subscriptions);
+        while let Some(signal) = signals.next().await {
+            self.on_signal(signal);
+        }
+    }
+
+    fn on_signal(&self, signal: Signal) {
+        if let Some(user) = signal.subject.strip_prefix("chat.session.") {
+            let (Ok(user), Ok(view)) = (
+                user.parse::<UserId>(),
+                serde_json::from_slice::<ViewSignal>(&signal.payload),
+            ) else {
+                return;
+            };
+            self.set_view(user, view.connection_id, view.community_id);
+            return;
+        }
+        let Ok(envelope) = serde_json::from_slice::<Envelope>(&signal.payload) else {
+            return;
+        };
+        match envelope.data {
+            EventData::PresenceHeartbeat { user_id } => {
+                self.routing().last_seen.insert(user_id, Instant::now());
+            }
+            EventData::Typing { user_id, .. } => {
+                let Some(channel) = envelope.channel_id else {
+                    return;
+                };
+                let delivery = Arc::new(Delivery::ephemeral(&envelope));
+                let mut routing = self.routing();
+                deliver(
+                    &mut routing,
+                    &[Key::Channel(channel)],
+                    delivery,
+                    Some(user_id),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// Switches the viewed community of one connection of `user`.
+    fn set_view(&self, user: UserId, connection: Uuid, view: Option<CommunityId>) {
+        let mut routing = self.routing();
+        let Some(&id) = routing.by_public_id.get(&connection) else {
+            return;
+        };
+        let Some(conn) = routing.connections.get_mut(&id) else {
+            return;
+        };
+        if conn.access.user != user {
+            return;
+        }
+        conn.view = view;
+        let keys = conn.access.keys(view);
+        set_keys(&mut routing, id, keys);
+    }
+
+    /// Sends each connection the presence changes of its contacts since the last batch.
+    async fn flush_presence(self, every: Duration) {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let mut routing = self.routing();
+            let now = Instant::now();
+            let online: HashSet<UserId> = routing
+                .last_seen
+                .iter()
+                .filter(|(_, seen)| now.duration_since(**seen) < ONLINE_FOR)
+                .map(|(user, _)| *user)
+                .collect();
+            routing
+                .last_seen
+                .retain(|_, seen| now.duration_since(*seen) < ONLINE_FOR * 2);
+            let mut slow = Vec::new();
+            for (id, conn) in routing.connections.iter_mut() {
+                let Some(contacts) = conn.contacts.clone() else {
+                    continue;
+                };
+                let mut changes = Vec::new();
+                for user in contacts.iter() {
+                    let is_online = online.contains(user);
+                    let was_online = conn.presence_sent.get(user).copied().unwrap_or(false);
+                    if is_online != was_online {
+                        conn.presence_sent.insert(*user, is_online);
+                        changes.push(PresenceChange {
+                            user_id: *user,
+                            online: is_online,
+                        });
+                    }
+                }
+                if changes.is_empty() {
+                    continue;
+                }
+                let envelope =
+                    Envelope::for_community(None, None, EventData::PresenceUpdated { changes });
+                if conn
+                    .tx
+                    .try_send(Arc::new(Delivery::ephemeral(&envelope)))
+                    .is_err()
+                {
+                    slow.push(*id);
+                }
+            }
+            for id in slow {
+                remove(&mut routing, id);
+            }
+        }
+    }
+
+    /// Tells the hub whose presence matters to a connection.
+    pub fn set_contacts(&self, connection: Uuid, contacts: HashSet<UserId>) {
+        let mut routing = self.routing();
+        if let Some(id) = routing.by_public_id.get(&connection).copied()
+            && let Some(conn) = routing.connections.get_mut(&id)
+        {
+            conn.contacts = Some(Arc::new(contacts));
+        }
+    }
+
+    /// Registers a connection with `access`, viewing `view`. With `resume`, the events
+    /// after that position are replayed first (or a reload event when the stream no longer
+    /// has them). The first event is a `hello` carrying the connection's id.
+    pub async fn subscribe(
+        &self,
+        access: Access,
+        view: Option<CommunityId>,
+        resume: Option<u64>,
+    ) -> Subscription {
         let mut started = self.inner.started.subscribe();
         // Waiting only matters in the first moments of a process.
         let _ = started.wait_for(|s| *s).await;
         let (tx, rx) = mpsc::channel(CONNECTION_BUFFER);
+        let public_id = Uuid::new_v4();
+        let keys = access.keys(view);
+        let user = access.user;
         let (id, head) = {
             let mut routing = self.routing();
             let id = routing.next_id;
             routing.next_id += 1;
-            for key in &keys {
-                routing.by_key.entry(*key).or_default().insert(id);
-            }
             routing.connections.insert(
                 id,
                 Connection {
+                    public_id,
                     tx,
-                    keys: keys.clone(),
+                    access,
+                    view,
+                    keys: HashSet::new(),
+                    touched: HashSet::new(),
+                    contacts: None,
+                    presence_sent: HashMap::new(),
                 },
             );
+            routing.by_user.entry(user).or_default().insert(id);
+            routing.by_public_id.insert(public_id, id);
+            set_keys(&mut routing, id, keys.clone());
             (id, routing.head)
         };
+        let hello = Envelope::for_community(
+            None,
+            None,
+            EventData::Hello {
+                connection_id: public_id,
+            },
+        );
+        let hello = futures::stream::once(async move { Arc::new(Delivery::ephemeral(&hello)) });
         let replay = match resume {
             Some(last) if last < head => self.replay(keys, last, head).await,
             _ => futures::stream::empty().boxed(),
         };
         let after = resume.unwrap_or(0);
         let live = ReceiverStream::new(rx);
-        let events = replay
+        let events = hello
+            .chain(replay)
             .chain(live)
             .scan(after, |last, delivery: Arc<Delivery>| {
                 // Replay and live meet at `head`; this keeps every position once, in order.
+                if delivery.is_ephemeral() {
+                    return futures::future::ready(Some(Some(delivery)));
+                }
                 let fresh = delivery.seq > *last;
                 if fresh {
                     *last = delivery.seq;
@@ -215,6 +465,7 @@ impl Hub {
             .filter_map(futures::future::ready)
             .boxed();
         Subscription {
+            connection_id: public_id,
             events,
             _guard: Guard {
                 hub: self.clone(),
@@ -223,10 +474,35 @@ impl Hub {
         }
     }
 
+    /// Brings a connection's access up to date with a fresh answer from the api, except
+    /// for channels whose membership events arrived since it registered (those events are
+    /// newer than any answer that raced them).
+    pub fn reconcile(&self, connection: Uuid, fresh: Access) {
+        let mut routing = self.routing();
+        let Some(id) = routing.by_public_id.get(&connection).copied() else {
+            return;
+        };
+        let Some(conn) = routing.connections.get_mut(&id) else {
+            return;
+        };
+        let touched = conn.touched.clone();
+        conn.access
+            .channels
+            .retain(|channel, _| touched.contains(channel) || fresh.channels.contains_key(channel));
+        for (channel, community) in &fresh.channels {
+            if !touched.contains(channel) {
+                conn.access.channels.insert(*channel, *community);
+            }
+        }
+        conn.access.communities = fresh.communities;
+        let keys = conn.access.keys(conn.view);
+        set_keys(&mut routing, id, keys);
+    }
+
     /// The events in `(last, head]` that `keys` are entitled to, from the stream.
     async fn replay(
         &self,
-        keys: Vec<Key>,
+        keys: HashSet<Key>,
         last: u64,
         head: u64,
     ) -> BoxStream<'static, Arc<Delivery>> {
@@ -238,12 +514,11 @@ impl Hub {
                 );
                 // The reload takes the position it replaces, so the client resumes from here.
                 envelope.id = Some(head);
-                let json = serde_json::to_string(&envelope).unwrap_or_default();
                 let delivery = Delivery {
                     seq: head,
                     channel_id: None,
                     community_id: None,
-                    json,
+                    json: serde_json::to_string(&envelope).unwrap_or_default(),
                     traceparent: None,
                     recipient: None,
                 };
@@ -252,14 +527,14 @@ impl Hub {
             Ok(_) => {}
             Err(err) => tracing::warn!(error = %err, "cannot read the stream bounds for a replay"),
         }
-        let wanted: HashSet<Key> = keys.into_iter().collect();
         match bus.durable_from(last + 1).await {
             Ok(events) => events
                 .filter_map(|item| futures::future::ready(item.ok()))
                 .take_while(move |event| futures::future::ready(event.seq <= head))
                 .filter_map(move |event| {
                     let delivery = decode(event)
-                        .filter(|d| keys_of(d).iter().any(|k| wanted.contains(k)))
+                        .map(|(d, _)| d)
+                        .filter(|d| keys_of(d).iter().any(|k| keys.contains(k)))
                         .map(Arc::new);
                     futures::future::ready(delivery)
                 })
@@ -276,20 +551,115 @@ impl Hub {
     }
 }
 
-fn remove(routing: &mut Routing, id: ConnId) {
-    if let Some(conn) = routing.connections.remove(&id) {
-        for key in conn.keys {
-            if let Some(set) = routing.by_key.get_mut(&key) {
-                set.remove(&id);
-                if set.is_empty() {
-                    routing.by_key.remove(&key);
+/// Sends `delivery` to every connection registered for one of `keys`, except the
+/// connections of `except`; drops the connections that cannot keep up.
+fn deliver(routing: &mut Routing, keys: &[Key], delivery: Arc<Delivery>, except: Option<UserId>) {
+    let targets: HashSet<ConnId> = keys
+        .iter()
+        .filter_map(|k| routing.by_key.get(k))
+        .flatten()
+        .copied()
+        .collect();
+    let mut slow = Vec::new();
+    for id in targets {
+        if let Some(conn) = routing.connections.get(&id) {
+            if Some(conn.access.user) == except {
+                continue;
+            }
+            if conn.tx.try_send(delivery.clone()).is_err() {
+                slow.push(id);
+            }
+        }
+    }
+    for id in slow {
+        tracing::info!(connection = id, "dropping a connection that cannot keep up");
+        remove(routing, id);
+    }
+}
+
+/// Applies a membership change to every connection of its user.
+fn apply(routing: &mut Routing, change: &Change) {
+    let user = match change {
+        Change::JoinChannel(u, ..)
+        | Change::LeaveChannel(u, _)
+        | Change::JoinCommunity(u, _)
+        | Change::LeaveCommunity(u, _) => *u,
+    };
+    let ids: Vec<ConnId> = routing
+        .by_user
+        .get(&user)
+        .map(|s| s.iter().copied().collect())
+        .unwrap_or_default();
+    for id in ids {
+        let Some(conn) = routing.connections.get_mut(&id) else {
+            continue;
+        };
+        match change {
+            Change::JoinChannel(_, channel, community) => {
+                conn.access.channels.insert(*channel, *community);
+                conn.touched.insert(*channel);
+            }
+            Change::LeaveChannel(_, channel) => {
+                conn.access.channels.remove(channel);
+                conn.touched.insert(*channel);
+            }
+            Change::JoinCommunity(_, community) => {
+                conn.access.communities.insert(*community);
+            }
+            Change::LeaveCommunity(_, community) => {
+                conn.access.communities.remove(community);
+                let gone: Vec<ChannelId> = conn
+                    .access
+                    .channels
+                    .iter()
+                    .filter(|(_, c)| **c == Some(*community))
+                    .map(|(ch, _)| *ch)
+                    .collect();
+                for channel in gone {
+                    conn.access.channels.remove(&channel);
+                    conn.touched.insert(channel);
                 }
+            }
+        }
+        let keys = conn.access.keys(conn.view);
+        set_keys(routing, id, keys);
+    }
+}
+
+/// Replaces a connection's keys in the index.
+fn set_keys(routing: &mut Routing, id: ConnId, keys: HashSet<Key>) {
+    let Some(conn) = routing.connections.get_mut(&id) else {
+        return;
+    };
+    let old = std::mem::replace(&mut conn.keys, keys.clone());
+    for key in old.difference(&keys) {
+        if let Some(set) = routing.by_key.get_mut(key) {
+            set.remove(&id);
+            if set.is_empty() {
+                routing.by_key.remove(key);
+            }
+        }
+    }
+    for key in keys.difference(&old) {
+        routing.by_key.entry(*key).or_default().insert(id);
+    }
+}
+
+fn remove(routing: &mut Routing, id: ConnId) {
+    set_keys(routing, id, HashSet::new());
+    if let Some(conn) = routing.connections.remove(&id) {
+        routing.by_public_id.remove(&conn.public_id);
+        if let Some(set) = routing.by_user.get_mut(&conn.access.user) {
+            set.remove(&id);
+            if set.is_empty() {
+                routing.by_user.remove(&conn.access.user);
             }
         }
     }
 }
 
-fn decode(event: StoredEvent) -> Option<Delivery> {
+/// A stored event as a delivery, with the membership change it carries.
+fn decode(event: StoredEvent) -> Option<(Delivery, Option<Change>)> {
     let Ok(mut map) = serde_json::from_slice::<Map<String, Value>>(&event.payload) else {
         tracing::warn!(seq = event.seq, "skipping an event that is not an envelope");
         return None;
@@ -303,21 +673,54 @@ fn decode(event: StoredEvent) -> Option<Delivery> {
         id("channel_id").map(ChannelId),
         id("community_id").map(CommunityId),
     );
-    map.insert("id".into(), event.seq.into());
-    let json = serde_json::to_string(&map).ok()?;
     // Notifications are routed by their subject, which names the user they are for.
     let recipient = match subjects::parse(&event.subject) {
         Some(Route::Notifications(user)) => Some(user),
         _ => None,
     };
-    Some(Delivery {
+    let change = membership_change(&map, channel_id, community_id, recipient);
+    map.insert("id".into(), event.seq.into());
+    let json = serde_json::to_string(&map).ok()?;
+    let delivery = Delivery {
         seq: event.seq,
         channel_id,
         community_id,
         json,
         traceparent: event.trace.traceparent,
         recipient,
-    })
+    };
+    Some((delivery, change))
+}
+
+/// The membership change of a `member.*` or `channel.created` event, if any.
+fn membership_change(
+    map: &Map<String, Value>,
+    channel: Option<ChannelId>,
+    community: Option<CommunityId>,
+    recipient: Option<UserId>,
+) -> Option<Change> {
+    let kind = map.get("type")?.as_str()?;
+    if !matches!(kind, "member.joined" | "member.left" | "channel.created") {
+        return None;
+    }
+    let envelope: Envelope = serde_json::from_value(Value::Object(map.clone())).ok()?;
+    match (envelope.data, channel, community) {
+        (EventData::MemberJoined { user }, Some(ch), c) => {
+            Some(Change::JoinChannel(user.id, ch, c))
+        }
+        (EventData::MemberJoined { user }, None, Some(c)) => {
+            Some(Change::JoinCommunity(user.id, c))
+        }
+        (EventData::MemberLeft { user_id }, Some(ch), _) => Some(Change::LeaveChannel(user_id, ch)),
+        (EventData::MemberLeft { user_id }, None, Some(c)) => {
+            Some(Change::LeaveCommunity(user_id, c))
+        }
+        // A channel the user created, or a DM or private channel they were put in.
+        (EventData::ChannelCreated(dto), _, _) => recipient
+            .or(envelope.actor_id)
+            .map(|user| Change::JoinChannel(user, dto.id, dto.community_id)),
+        _ => None,
+    }
 }
 
 /// The keys an event is routed by.
@@ -336,6 +739,8 @@ fn keys_of(delivery: &Delivery) -> Vec<Key> {
 
 /// A registered connection's events; dropping it unregisters the connection.
 pub struct Subscription {
+    /// Names the connection in session signals (switching the viewed community).
+    pub connection_id: Uuid,
     events: BoxStream<'static, Arc<Delivery>>,
     _guard: Guard,
 }

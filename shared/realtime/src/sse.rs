@@ -27,12 +27,17 @@ pub fn last_event_id(headers: &HeaderMap) -> Option<u64> {
 pub fn respond(
     subscription: Subscription,
     stop: CancellationToken,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
     let opened = futures::stream::once(async { Ok(Event::default().comment("connected")) });
     let events = subscription.map(|delivery| {
-        Ok(Event::default()
-            .id(delivery.seq.to_string())
-            .data(delivery.json.as_str()))
+        let event = Event::default().data(delivery.json.as_str());
+        // Ephemeral events have no position: without an `id:` line, the client's last
+        // event id stays that of the last stream event.
+        Ok(if delivery.is_ephemeral() {
+            event
+        } else {
+            event.id(delivery.seq.to_string())
+        })
     });
     let stream = opened
         .chain(events)

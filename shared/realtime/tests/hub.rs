@@ -1,4 +1,6 @@
-//! The hub against the real NATS: routing by entitlement, and resume without loss or repeat.
+//! The hub against the real NATS: routing by entitlement, entitlement that follows
+//! membership events, resume without loss or repeat, slow clients, typing, views and
+//! batched presence.
 
 #![allow(
     clippy::unwrap_used,
@@ -6,13 +8,15 @@
     reason = "helpers fail the test loudly"
 )]
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use ajet_bus::nats::{NatsBus, StreamSettings};
 use ajet_bus::{EventBus, TraceHeaders};
-use ajet_core::{ChannelId, CommunityId, Envelope, EventData, subjects};
-use ajet_realtime::{Hub, Key, Subscription};
+use ajet_core::dto::UserDto;
+use ajet_core::{ChannelId, CommunityId, Envelope, EventData, UserId, subjects};
+use ajet_realtime::{Access, Hub, HubConfig, Subscription};
 use futures::StreamExt;
 
 async fn bus() -> Arc<NatsBus> {
@@ -24,7 +28,38 @@ async fn bus() -> Arc<NatsBus> {
     Arc::new(bus)
 }
 
-/// Publishes a `reload`-typed event (any type routes the same) about `channel`; its seq.
+fn hub(bus: &Arc<NatsBus>) -> Hub {
+    Hub::start(
+        bus.clone(),
+        HubConfig {
+            presence_every: Duration::from_millis(300),
+        },
+    )
+}
+
+fn access(user: UserId, channels: &[(ChannelId, Option<CommunityId>)]) -> Access {
+    Access {
+        user,
+        channels: channels.iter().copied().collect::<HashMap<_, _>>(),
+        communities: channels
+            .iter()
+            .filter_map(|(_, c)| *c)
+            .collect::<HashSet<_>>(),
+    }
+}
+
+async fn publish_env(bus: &NatsBus, subject: String, env: &Envelope) -> u64 {
+    bus.publish_durable(
+        subject,
+        env.event_id,
+        serde_json::to_vec(env).unwrap().into(),
+        TraceHeaders::default(),
+    )
+    .await
+    .unwrap()
+}
+
+/// Publishes a marker event about `channel`; its seq.
 async fn publish(bus: &NatsBus, community: CommunityId, channel: ChannelId, text: &str) -> u64 {
     let env = Envelope::for_channel(
         Some(community),
@@ -34,41 +69,68 @@ async fn publish(bus: &NatsBus, community: CommunityId, channel: ChannelId, text
             reason: text.into(),
         },
     );
-    bus.publish_durable(
-        subjects::community(community),
-        env.event_id,
-        serde_json::to_vec(&env).unwrap().into(),
-        TraceHeaders::default(),
-    )
-    .await
-    .unwrap()
+    publish_env(bus, subjects::community(community), &env).await
 }
 
+/// The next stream event (ephemeral ones skipped): its seq and marker text.
 async fn next(sub: &mut Subscription) -> (u64, String) {
+    loop {
+        let env = next_any(sub).await;
+        if env.id.is_none() {
+            continue;
+        }
+        return match env.data {
+            EventData::Reload { reason } => (env.id.unwrap(), reason),
+            other => (env.id.unwrap(), other.kind().to_owned()),
+        };
+    }
+}
+
+/// The next event of any kind.
+async fn next_any(sub: &mut Subscription) -> Envelope {
     let d = tokio::time::timeout(Duration::from_secs(5), sub.next())
         .await
         .expect("no event within 5 s")
         .expect("subscription ended");
     let env: Envelope = serde_json::from_str(&d.json).unwrap();
-    assert_eq!(env.id, Some(d.seq), "the JSON carries the resume id");
-    match env.data {
-        EventData::Reload { reason } => (d.seq, reason),
-        other => panic!("unexpected {other:?}"),
-    }
+    assert_eq!(env.id.unwrap_or(0), d.seq, "the JSON carries the resume id");
+    env
 }
 
 async fn nothing_more(sub: &mut Subscription) {
-    let extra = tokio::time::timeout(Duration::from_millis(300), sub.next()).await;
-    assert!(extra.is_err(), "unexpected extra event");
+    loop {
+        match tokio::time::timeout(Duration::from_millis(300), sub.next()).await {
+            Err(_) => return,
+            Ok(Some(d)) if d.is_ephemeral() => continue,
+            Ok(other) => panic!("unexpected extra event {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_first_event_names_the_connection() {
+    let bus = bus().await;
+    let hub = hub(&bus);
+    let mut sub = hub.subscribe(access(UserId::new(), &[]), None, None).await;
+    let hello = next_any(&mut sub).await;
+    assert!(
+        matches!(hello.data, EventData::Hello { connection_id } if connection_id == sub.connection_id)
+    );
 }
 
 #[tokio::test]
 async fn events_reach_only_connections_entitled_to_them() {
     let bus = bus().await;
-    let hub = Hub::start(bus.clone());
+    let hub = hub(&bus);
     let community = CommunityId::new();
     let (mine, theirs) = (ChannelId::new(), ChannelId::new());
-    let mut sub = hub.subscribe(vec![Key::Channel(mine)], None).await;
+    let mut sub = hub
+        .subscribe(
+            access(UserId::new(), &[(mine, Some(community))]),
+            None,
+            None,
+        )
+        .await;
 
     publish(&bus, community, theirs, "not for me").await;
     let seq = publish(&bus, community, mine, "for me").await;
@@ -77,14 +139,60 @@ async fn events_reach_only_connections_entitled_to_them() {
 }
 
 #[tokio::test]
+async fn joining_starts_delivery_and_removal_stops_it_without_reconnecting() {
+    let bus = bus().await;
+    let hub = hub(&bus);
+    let community = CommunityId::new();
+    let private = ChannelId::new();
+    let user = UserId::new();
+    let mut sub = hub.subscribe(access(user, &[]), None, None).await;
+    publish(&bus, community, private, "before joining").await;
+
+    let me = UserDto {
+        id: user,
+        username: "u".into(),
+        display_name: None,
+    };
+    let joined = Envelope::for_channel(
+        Some(community),
+        private,
+        None,
+        EventData::MemberJoined { user: me },
+    );
+    let join_seq = publish_env(&bus, subjects::community(community), &joined).await;
+    assert_eq!(
+        next(&mut sub).await,
+        (join_seq, "member.joined".to_owned()),
+        "the joiner sees their own join"
+    );
+    let seq = publish(&bus, community, private, "as a member").await;
+    assert_eq!(next(&mut sub).await, (seq, "as a member".to_owned()));
+
+    let left = Envelope::for_channel(
+        Some(community),
+        private,
+        None,
+        EventData::MemberLeft { user_id: user },
+    );
+    let left_seq = publish_env(&bus, subjects::community(community), &left).await;
+    assert_eq!(
+        next(&mut sub).await,
+        (left_seq, "member.left".to_owned()),
+        "the leaver sees their own removal"
+    );
+    publish(&bus, community, private, "after removal").await;
+    nothing_more(&mut sub).await;
+}
+
+#[tokio::test]
 async fn a_reconnecting_client_gets_what_it_missed_once_and_in_order() {
     let bus = bus().await;
-    let hub = Hub::start(bus.clone());
+    let hub = hub(&bus);
     let community = CommunityId::new();
     let channel = ChannelId::new();
-    let keys = vec![Key::Channel(channel)];
+    let me = access(UserId::new(), &[(channel, Some(community))]);
 
-    let mut first = hub.subscribe(keys.clone(), None).await;
+    let mut first = hub.subscribe(me.clone(), None, None).await;
     let s1 = publish(&bus, community, channel, "one").await;
     assert_eq!(next(&mut first).await.0, s1);
     drop(first);
@@ -95,7 +203,7 @@ async fn a_reconnecting_client_gets_what_it_missed_once_and_in_order() {
         publish(&bus, community, ChannelId::new(), "elsewhere").await;
         missed.push(publish(&bus, community, channel, &format!("missed {i}")).await);
     }
-    let mut again = hub.subscribe(keys, Some(s1)).await;
+    let mut again = hub.subscribe(me, None, Some(s1)).await;
     let live = publish(&bus, community, channel, "live").await;
     let mut got = Vec::new();
     for _ in 0..6 {
@@ -109,11 +217,12 @@ async fn a_reconnecting_client_gets_what_it_missed_once_and_in_order() {
 #[tokio::test]
 async fn a_connection_that_falls_behind_is_dropped_not_waited_for() {
     let bus = bus().await;
-    let hub = Hub::start(bus.clone());
+    let hub = hub(&bus);
     let community = CommunityId::new();
     let channel = ChannelId::new();
-    let slow = hub.subscribe(vec![Key::Channel(channel)], None).await;
-    let mut fast = hub.subscribe(vec![Key::Channel(channel)], None).await;
+    let me = access(UserId::new(), &[(channel, Some(community))]);
+    let slow = hub.subscribe(me.clone(), None, None).await;
+    let mut fast = hub.subscribe(me, None, None).await;
     let before = hub.connections();
     // The fast reader keeps up while the slow one, never read, overflows and is dropped.
     let reader = tokio::spawn(async move {
@@ -141,5 +250,125 @@ async fn a_connection_that_falls_behind_is_dropped_not_waited_for() {
     assert!(
         count < 1100,
         "the slow connection ended instead of buffering everything"
+    );
+}
+
+#[tokio::test]
+async fn typing_reaches_the_channel_but_not_the_typist() {
+    let bus = bus().await;
+    let hub = hub(&bus);
+    let community = CommunityId::new();
+    let channel = ChannelId::new();
+    let (typist, reader) = (UserId::new(), UserId::new());
+    let mut typist_sub = hub
+        .subscribe(access(typist, &[(channel, Some(community))]), None, None)
+        .await;
+    let mut reader_sub = hub
+        .subscribe(access(reader, &[(channel, Some(community))]), None, None)
+        .await;
+    next_any(&mut typist_sub).await;
+    next_any(&mut reader_sub).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let env = Envelope::for_channel(
+        Some(community),
+        channel,
+        Some(typist),
+        EventData::Typing {
+            user_id: typist,
+            typing: true,
+        },
+    );
+    hub.signal(
+        subjects::typing(community, channel),
+        serde_json::to_vec(&env).unwrap(),
+    )
+    .await
+    .unwrap();
+    let got = next_any(&mut reader_sub).await;
+    assert!(matches!(got.data, EventData::Typing { user_id, typing: true } if user_id == typist));
+    assert_eq!(got.id, None, "typing has no resume position");
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), typist_sub.next())
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn a_view_switch_narrows_delivery_to_the_viewed_community() {
+    let bus = bus().await;
+    let hub = hub(&bus);
+    let (a, b) = (CommunityId::new(), CommunityId::new());
+    let (in_a, in_b) = (ChannelId::new(), ChannelId::new());
+    let user = UserId::new();
+    let mut sub = hub
+        .subscribe(
+            access(user, &[(in_a, Some(a)), (in_b, Some(b))]),
+            None,
+            None,
+        )
+        .await;
+    next_any(&mut sub).await;
+
+    let signal = serde_json::json!({ "connection_id": sub.connection_id, "community_id": a });
+    hub.signal(
+        subjects::session(user),
+        serde_json::to_vec(&signal).unwrap(),
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    publish(&bus, b, in_b, "other community").await;
+    let seq = publish(&bus, a, in_a, "viewed community").await;
+    assert_eq!(next(&mut sub).await, (seq, "viewed community".to_owned()));
+
+    // Another user cannot steer this connection.
+    let signal = serde_json::json!({ "connection_id": sub.connection_id, "community_id": b });
+    hub.signal(
+        subjects::session(UserId::new()),
+        serde_json::to_vec(&signal).unwrap(),
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    publish(&bus, b, in_b, "still hidden").await;
+    nothing_more(&mut sub).await;
+}
+
+#[tokio::test]
+async fn presence_is_batched_and_filtered_to_contacts() {
+    let bus = bus().await;
+    let hub = hub(&bus);
+    let (me, friend, stranger) = (UserId::new(), UserId::new(), UserId::new());
+    let mut sub = hub.subscribe(access(me, &[]), None, None).await;
+    next_any(&mut sub).await;
+    hub.set_contacts(sub.connection_id, HashSet::from([friend]));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    for user in [friend, stranger, friend, friend] {
+        let beat = Envelope::for_community(
+            None,
+            Some(user),
+            EventData::PresenceHeartbeat { user_id: user },
+        );
+        let subject = subjects::presence(CommunityId::new());
+        hub.signal(subject, serde_json::to_vec(&beat).unwrap())
+            .await
+            .unwrap();
+    }
+    let batch = next_any(&mut sub).await;
+    match batch.data {
+        EventData::PresenceUpdated { changes } => {
+            assert_eq!(changes.len(), 1, "{changes:?}");
+            assert_eq!((changes[0].user_id, changes[0].online), (friend, true));
+        }
+        other => panic!("expected a presence batch, got {other:?}"),
+    }
+    // No change, no batch.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(700), sub.next())
+            .await
+            .is_err()
     );
 }

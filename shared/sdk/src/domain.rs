@@ -243,6 +243,12 @@ impl Client {
             .await
     }
 
+    /// The people who share a channel or DM with the caller.
+    pub async fn contacts(&self) -> Result<Vec<UserId>> {
+        self.send(self.request(Method::GET, "/api/me/contacts"))
+            .await
+    }
+
     /// Who of `users` is online.
     pub async fn presence(&self, users: &[UserId]) -> Result<Vec<PresenceDto>> {
         let ids: Vec<String> = users.iter().map(ToString::to_string).collect();

@@ -7,6 +7,7 @@
 mod client;
 mod domain;
 mod error;
+mod identity;
 mod search;
 pub mod sse;
 

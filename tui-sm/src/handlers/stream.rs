@@ -1,42 +1,79 @@
-//! `GET /tui/stream`: the caller's live events as SSE.
+//! `GET /tui/stream`, and the client's signals: `POST /tui/typing`, `POST /tui/view`.
 
-use ajet_core::ErrorCode;
-use ajet_realtime::{Key, sse};
+use ajet_core::{CommunityId, ErrorCode};
+use ajet_realtime::session::{TypingSignal, ViewRequest};
+use ajet_realtime::sse;
 use ajet_telemetry::{TRACE_ID, TRACEPARENT, TraceContext};
-use axum::Extension;
-use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::extract::{Query, State};
 use axum::http::header::AUTHORIZATION;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
+use axum::{Extension, Json};
+use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::state::AppState;
 
-/// Events of every channel and DM the caller belongs to, their communities' events and
-/// their notifications. Send `Last-Event-ID` to resume after a disconnect.
+/// `?community=<id>`: view one community (all when absent).
+#[derive(Debug, Deserialize)]
+pub struct StreamQuery {
+    pub community: Option<CommunityId>,
+}
+
+/// Events of every channel and DM the caller belongs to (of the viewed community only,
+/// with `?community=`), their communities' events and their notifications. The first event
+/// is `hello` with the connection's id. Send `Last-Event-ID` to resume after a disconnect.
 pub async fn open_stream(
     State(state): State<AppState>,
     Extension(trace): Extension<TraceContext>,
     headers: HeaderMap,
+    Query(query): Query<StreamQuery>,
 ) -> Result<impl IntoResponse> {
-    let token = bearer(&headers).ok_or_else(|| Error::Client {
+    let api = user_api(&state, &trace, &headers)?;
+    let resume = sse::last_event_id(&headers);
+    Ok(state.open_stream(api, query.community, resume).await?)
+}
+
+/// Typing started (`"typing": true`, on keypress) or stopped (`false`, on send or clear).
+pub async fn typing(
+    State(state): State<AppState>,
+    Extension(trace): Extension<TraceContext>,
+    headers: HeaderMap,
+    Json(signal): Json<TypingSignal>,
+) -> Result<StatusCode> {
+    let api = user_api(&state, &trace, &headers)?;
+    state.typing(api, signal).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Switches the community a connection (named by the `hello` event's id) views.
+pub async fn switch_view(
+    State(state): State<AppState>,
+    Extension(trace): Extension<TraceContext>,
+    headers: HeaderMap,
+    Json(request): Json<ViewRequest>,
+) -> Result<StatusCode> {
+    let api = user_api(&state, &trace, &headers)?;
+    state.switch_view(api, request).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The api, acting as the caller, carrying this request's trace.
+fn user_api(
+    state: &AppState,
+    trace: &TraceContext,
+    headers: &HeaderMap,
+) -> Result<ajet_sdk::Client> {
+    let token = bearer(headers).ok_or_else(|| Error::Client {
         code: ErrorCode::Unauthorized,
         message: "sign in first: send your token as Authorization: Bearer <token>".into(),
     })?;
-    let api = state
+    Ok(state
         .api
         .clone()
         .with_token(token)?
         .with_header(TRACEPARENT, &trace.child().traceparent())
-        .with_header(TRACE_ID, &trace.trace_id);
-    let (me, channels) = tokio::try_join!(api.me(), api.channels())?;
-    let mut keys = vec![Key::User(me.user.id)];
-    keys.extend(channels.iter().map(|c| Key::Channel(c.id)));
-    keys.extend(me.communities.iter().map(|c| Key::Community(c.id)));
-    let resume = sse::last_event_id(&headers);
-    tracing::info!(user.id = %me.user.id, channels = channels.len(), ?resume, "stream opened");
-    let subscription = state.hub.subscribe(keys, resume).await;
-    Ok(sse::respond(subscription, state.stop.clone()))
+        .with_header(TRACE_ID, &trace.trace_id))
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

@@ -19,7 +19,7 @@ pub async fn home(
     let Some(token) = token(&headers) else {
         return render(&state, minijinja::context! {}, StatusCode::OK);
     };
-    let api = match state.api.clone().with_token(token) {
+    let api = match state.sessions.api.clone().with_token(token) {
         Ok(api) => api
             .with_header(TRACEPARENT, &trace.child().traceparent())
             .with_header(TRACE_ID, &trace.trace_id),
@@ -70,7 +70,8 @@ fn render(state: &AppState, ctx: minijinja::Value, status: StatusCode) -> Respon
     }
 }
 
-fn token(headers: &HeaderMap) -> Option<&str> {
+/// The session token a request presents: bearer, or the session cookie.
+pub(crate) fn token(headers: &HeaderMap) -> Option<&str> {
     if let Some(value) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         return value.strip_prefix("Bearer ").map(str::trim);
     }

@@ -1,4 +1,5 @@
 //! Request handlers.
 
+pub mod events;
 pub mod health;
 pub mod home;

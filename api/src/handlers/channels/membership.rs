@@ -195,6 +195,6 @@ pub async fn list_members(
         .into_iter()
         .map(Into::into)
         .collect();
-    users.sort_by(|a, b| a.username.to_lowercase().cmp(&b.username.to_lowercase()));
+    users.sort_by_key(|u| u.username.to_lowercase());
     Ok(Json(users))
 }

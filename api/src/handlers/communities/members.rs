@@ -79,6 +79,21 @@ pub async fn update_member(
     if let Some(role) = body.role.filter(|r| *r != current_role) {
         user.require(Scope::Admin)?;
         change_role(&mut tx, id, &user, my_role, target, current_role, role).await?;
+        // Identity (issue 3): role changes are security-relevant, so they are audited.
+        ajet_db::audit::insert(
+            &mut tx,
+            ajet_db::audit::Entry {
+                actor: Some(user.id),
+                action: "role.change",
+                community: Some(id),
+                target_kind: Some("user"),
+                target_id: Some(target.as_uuid()),
+                trace_id: Some(trace.trace_id.clone()),
+                details: json!({ "from": current_role, "to": role }),
+                ..Default::default()
+            },
+        )
+        .await?;
         events
             .community(
                 &mut tx,

@@ -42,10 +42,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Origin {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        // The gateway appends the peer's address last; earlier entries are the client's say.
+        // The gateway says who the client is (replacing whatever the client sent); without
+        // it, the last X-Forwarded-For entry is the hop that reached us.
         let ip = parts
             .headers
-            .get("x-forwarded-for")
+            .get("x-ajet-client-ip")
+            .or_else(|| parts.headers.get("x-forwarded-for"))
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.rsplit(',').next())
             .map(|ip| ip.trim().to_owned());

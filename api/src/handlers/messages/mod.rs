@@ -55,9 +55,10 @@ pub(crate) async fn readable(
     let channel = crate::authz::readable_channel(conn, message.channel_id, user.id)
         .await
         .map_err(|err| match err {
-            crate::error::Error::Client { code, .. } if code == ajet_core::ErrorCode::NotFound => {
-                not_found()
-            }
+            crate::error::Error::Client {
+                code: ajet_core::ErrorCode::NotFound,
+                ..
+            } => not_found(),
             other => other,
         })?;
     Ok((message, channel))

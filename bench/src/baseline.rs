@@ -1,0 +1,120 @@
+//! The physical limits of the parts, measured in the same run: Postgres single-row INSERT
+//! throughput (pgbench) and core NATS publish-to-subscriber latency (async-nats).
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use futures::StreamExt;
+use sqlx::Connection;
+
+use crate::config::Plan;
+use crate::stats::Latencies;
+
+/// A table shaped like the core of `messages` (uuid key, channel and author, a markdown
+/// body, a timestamp), without the foreign keys and the search index that the real one
+/// pays for: the cost of a durable single-row INSERT and nothing else.
+const TABLE: &str = "CREATE TABLE bench_insert (
+    id          uuid PRIMARY KEY,
+    channel_id  uuid NOT NULL,
+    author_id   uuid NOT NULL,
+    body_md     text NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now()
+)";
+
+/// One transaction of the pgbench script: one row, committed on its own.
+const SCRIPT: &str = "INSERT INTO bench_insert (id, channel_id, author_id, body_md) \
+VALUES (gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), 'bench message body');\n";
+
+/// Runs pgbench with the single-row INSERT script against `database_url`; transactions
+/// per second.
+pub async fn pg_tps(
+    pgbench: &str,
+    database_url: &str,
+    dir: &std::path::Path,
+    plan: &Plan,
+) -> anyhow::Result<f64> {
+    let mut conn = sqlx::PgConnection::connect(database_url).await?;
+    sqlx::query(TABLE).execute(&mut conn).await?;
+    conn.close().await?;
+    let script = dir.join("insert.sql");
+    std::fs::write(&script, SCRIPT)?;
+    let out = tokio::process::Command::new(pgbench)
+        .arg("--no-vacuum")
+        .args(["--client", &plan.pg_clients.to_string()])
+        .args(["--jobs", "2"])
+        .args(["--time", &plan.pg_duration.as_secs().max(1).to_string()])
+        .arg("--file")
+        .arg(&script)
+        .arg(database_url)
+        // Durable commits, whatever the server's default is.
+        .env("PGOPTIONS", "-c synchronous_commit=on")
+        .output()
+        .await
+        .with_context(|| format!("cannot run {pgbench} (set AJET_BENCH_PGBENCH)"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        bail!(
+            "pgbench failed: {}{}",
+            stdout,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    parse_tps(&stdout).with_context(|| format!("no tps in pgbench's output:\n{stdout}"))
+}
+
+/// The `tps = N (without initial connection time)` figure of pgbench's report.
+fn parse_tps(report: &str) -> Option<f64> {
+    report
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("tps = "))
+        .find(|l| l.contains("without initial connection time"))
+        .or_else(|| report.lines().find_map(|l| l.trim().strip_prefix("tps = ")))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+}
+
+/// Publishes one message at a time on one connection and waits for it on another; the
+/// latency of each round.
+pub async fn nats_latency(url: &str, plan: &Plan) -> anyhow::Result<Latencies> {
+    let publisher = async_nats::connect(url)
+        .await
+        .with_context(|| format!("cannot connect to NATS at {url}"))?;
+    let subscriber = async_nats::connect(url).await?;
+    let subject = format!("bench.latency.{}", uuid::Uuid::new_v4().simple());
+    let mut messages = subscriber.subscribe(subject.clone()).await?;
+    subscriber.flush().await?;
+    let payload = bytes::Bytes::from_static(&[b'x'; 256]);
+    let warm_up = 100;
+    let mut latencies = Latencies::new()?;
+    for round in 0..plan.nats_round_trips + warm_up {
+        let start = Instant::now();
+        publisher.publish(subject.clone(), payload.clone()).await?;
+        tokio::time::timeout(Duration::from_secs(5), messages.next())
+            .await
+            .context("a NATS message did not arrive within 5 s")?
+            .context("the NATS subscription ended")?;
+        if round >= warm_up {
+            latencies.record(start.elapsed());
+        }
+    }
+    Ok(latencies)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tps_is_read_from_pgbench_reports() {
+        let report = "transaction type: insert.sql\n\
+            number of clients: 8\n\
+            latency average = 0.412 ms\n\
+            initial connection time = 12.345 ms\n\
+            tps = 19412.345678 (without initial connection time)\n";
+        assert_eq!(parse_tps(report), Some(19412.345678));
+        let old = "tps = 1500.1 (including connections establishing)\n\
+                   tps = 1510.2 (excluding connections establishing)\n";
+        assert_eq!(parse_tps(old), Some(1500.1));
+        assert_eq!(parse_tps("nothing here"), None);
+    }
+}

@@ -1,0 +1,411 @@
+//! The figures of one run: the table people read and the JSON line machines read, with
+//! each scenario beside its baseline and the issue's target.
+
+use serde::Serialize;
+
+use crate::stats::round;
+
+/// Every figure of a run. A scenario that was not run leaves its figures `None` (`null`).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Results {
+    /// `full` or `smoke`.
+    pub mode: String,
+    // Baselines.
+    pub pg_tps: Option<f64>,
+    pub nats_p50_us: Option<f64>,
+    pub nats_p99_us: Option<f64>,
+    // (a) post throughput.
+    pub posters: Option<f64>,
+    pub post_msgs_per_s: Option<f64>,
+    pub post_ratio: Option<f64>,
+    pub post_p50_ms: Option<f64>,
+    pub post_p99_ms: Option<f64>,
+    /// Posts refused in (a), (b) and (c) together.
+    pub post_errors: Option<f64>,
+    // (b) delivery latency.
+    pub deliver_p50_ms: Option<f64>,
+    pub deliver_p99_ms: Option<f64>,
+    pub deliver_lost: Option<f64>,
+    // (c) fan-out.
+    pub fanout_subscribers: Option<f64>,
+    pub fanout_p50_ms: Option<f64>,
+    pub fanout_p99_ms: Option<f64>,
+    pub fanout_lost: Option<f64>,
+    /// The terminal session manager's CPU while fanning out, in % of one core.
+    pub fanout_sm_cpu_pct: Option<f64>,
+    /// The gateway's CPU meanwhile (it relays every SSE byte), in % of one core.
+    pub fanout_gw_cpu_pct: Option<f64>,
+    // (d) idle capacity.
+    pub idle_conns: Option<f64>,
+    pub kib_per_conn: Option<f64>,
+    // (e) gateway overhead.
+    pub gw_p50_ms: Option<f64>,
+    pub api_p50_ms: Option<f64>,
+    pub gw_overhead_p50_ms: Option<f64>,
+    // (f) cold start to /ready; the slowest service is `cold_start_ms`.
+    pub cold_start_ms: Option<f64>,
+    pub cold_start_api_ms: Option<f64>,
+    pub cold_start_web_sm_ms: Option<f64>,
+    pub cold_start_tui_sm_ms: Option<f64>,
+    pub cold_start_auth_gw_ms: Option<f64>,
+}
+
+/// A bound from the issue that a figure should meet.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Target {
+    AtMost(f64),
+    AtLeast(f64),
+}
+
+impl Target {
+    pub fn met_by(self, value: f64) -> bool {
+        match self {
+            Self::AtMost(bound) => value <= bound,
+            Self::AtLeast(bound) => value >= bound,
+        }
+    }
+
+    fn label(self) -> String {
+        match self {
+            Self::AtMost(bound) => format!("<= {}", fmt_num(bound)),
+            Self::AtLeast(bound) => format!(">= {}", fmt_num(bound)),
+        }
+    }
+}
+
+/// One line of the table.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub scenario: &'static str,
+    pub metric: &'static str,
+    pub value: Option<f64>,
+    /// The figure relative to its baseline, already phrased (`12.3x nats p50`).
+    pub versus: Option<String>,
+    pub target: Option<Target>,
+}
+
+impl Row {
+    fn new(scenario: &'static str, metric: &'static str, value: Option<f64>) -> Self {
+        Self {
+            scenario,
+            metric,
+            value,
+            versus: None,
+            target: None,
+        }
+    }
+
+    fn target(mut self, target: Target) -> Self {
+        self.target = Some(target);
+        self
+    }
+
+    fn versus(mut self, versus: Option<String>) -> Self {
+        self.versus = versus;
+        self
+    }
+
+    /// `met`, `MISSED`, or `-` when there is no target or no figure.
+    pub fn verdict(&self) -> &'static str {
+        match (self.value, self.target) {
+            (Some(value), Some(target)) if target.met_by(value) => "met",
+            (Some(_), Some(_)) => "MISSED",
+            _ => "-",
+        }
+    }
+}
+
+/// `value / base` phrased as "N.Nx what", when both are known and base is not zero.
+fn ratio(value: Option<f64>, base: Option<f64>, what: &str) -> Option<String> {
+    match (value, base) {
+        (Some(v), Some(b)) if b > 0.0 => Some(format!("{}x {what}", fmt_num(round(v / b, 2)))),
+        _ => None,
+    }
+}
+
+impl Results {
+    /// Fills the figures derived from others: ratios and the slowest cold start.
+    pub fn derive(&mut self) {
+        if let (Some(post), Some(pg)) = (self.post_msgs_per_s, self.pg_tps)
+            && pg > 0.0
+        {
+            self.post_ratio = Some(round(post / pg, 3));
+        }
+        if let (Some(gw), Some(api)) = (self.gw_p50_ms, self.api_p50_ms) {
+            self.gw_overhead_p50_ms = Some(round(gw - api, 3));
+        }
+        self.cold_start_ms = [
+            self.cold_start_api_ms,
+            self.cold_start_web_sm_ms,
+            self.cold_start_tui_sm_ms,
+            self.cold_start_auth_gw_ms,
+        ]
+        .into_iter()
+        .flatten()
+        .reduce(f64::max);
+    }
+
+    /// The table's rows, in the order of the issue.
+    pub fn rows(&self) -> Vec<Row> {
+        let nats_p50_ms = self.nats_p50_us.map(|us| us / 1000.0);
+        let nats_p99_ms = self.nats_p99_us.map(|us| us / 1000.0);
+        vec![
+            Row::new(
+                "baseline",
+                "pg_tps (pgbench INSERT, 8 clients)",
+                self.pg_tps,
+            ),
+            Row::new("baseline", "nats_p50_us (core pub->sub)", self.nats_p50_us),
+            Row::new("baseline", "nats_p99_us", self.nats_p99_us),
+            Row::new("a post", "post_msgs_per_s", self.post_msgs_per_s).versus(ratio(
+                self.post_msgs_per_s,
+                self.pg_tps,
+                "pg_tps",
+            )),
+            Row::new("a post", "post_ratio", self.post_ratio).target(Target::AtLeast(0.3)),
+            Row::new("a post", "post_p50_ms", self.post_p50_ms),
+            Row::new("a post", "post_p99_ms", self.post_p99_ms),
+            Row::new("a post", "post_errors", self.post_errors),
+            Row::new("b deliver", "deliver_p50_ms", self.deliver_p50_ms)
+                .versus(ratio(self.deliver_p50_ms, nats_p50_ms, "nats p50"))
+                .target(Target::AtMost(2.0)),
+            Row::new("b deliver", "deliver_p99_ms", self.deliver_p99_ms)
+                .versus(ratio(self.deliver_p99_ms, nats_p99_ms, "nats p99"))
+                .target(Target::AtMost(10.0)),
+            Row::new("b deliver", "deliver_lost", self.deliver_lost).target(Target::AtMost(0.0)),
+            Row::new("c fan-out", "fanout_subscribers", self.fanout_subscribers),
+            Row::new("c fan-out", "fanout_p50_ms", self.fanout_p50_ms).versus(ratio(
+                self.fanout_p50_ms,
+                nats_p50_ms,
+                "nats p50",
+            )),
+            Row::new("c fan-out", "fanout_p99_ms", self.fanout_p99_ms)
+                .versus(ratio(self.fanout_p99_ms, nats_p99_ms, "nats p99"))
+                .target(Target::AtMost(50.0)),
+            Row::new("c fan-out", "fanout_lost", self.fanout_lost).target(Target::AtMost(0.0)),
+            Row::new(
+                "c fan-out",
+                "fanout_sm_cpu_pct (tui-sm)",
+                self.fanout_sm_cpu_pct,
+            ),
+            Row::new(
+                "c fan-out",
+                "fanout_gw_cpu_pct (auth-gw)",
+                self.fanout_gw_cpu_pct,
+            ),
+            Row::new("d idle", "idle_conns", self.idle_conns),
+            Row::new("d idle", "kib_per_conn (tui-sm RSS)", self.kib_per_conn)
+                .versus(ratio(self.kib_per_conn, Some(18.9), "minimal axum SSE"))
+                .target(Target::AtMost(19.0)),
+            Row::new(
+                "e gateway",
+                "gw_p50_ms (GET /api/me via gw)",
+                self.gw_p50_ms,
+            ),
+            Row::new(
+                "e gateway",
+                "api_p50_ms (GET /api/me direct)",
+                self.api_p50_ms,
+            ),
+            Row::new("e gateway", "gw_overhead_p50_ms", self.gw_overhead_p50_ms)
+                .versus(ratio(self.gw_p50_ms, self.api_p50_ms, "direct"))
+                .target(Target::AtMost(0.3)),
+            Row::new("f cold start", "cold_start_api_ms", self.cold_start_api_ms),
+            Row::new(
+                "f cold start",
+                "cold_start_web_sm_ms",
+                self.cold_start_web_sm_ms,
+            ),
+            Row::new(
+                "f cold start",
+                "cold_start_tui_sm_ms",
+                self.cold_start_tui_sm_ms,
+            ),
+            Row::new(
+                "f cold start",
+                "cold_start_auth_gw_ms",
+                self.cold_start_auth_gw_ms,
+            ),
+            Row::new(
+                "f cold start",
+                "cold_start_ms (slowest)",
+                self.cold_start_ms,
+            )
+            .target(Target::AtMost(300.0)),
+        ]
+    }
+
+    /// The one-line JSON summary.
+    pub fn json_line(&self) -> anyhow::Result<String> {
+        Ok(serde_json::to_string(self)?)
+    }
+}
+
+/// A number as people read it: integers without decimals, small values with a few.
+pub fn fmt_num(value: f64) -> String {
+    if value == value.trunc() && value.abs() < 1e15 {
+        format!("{value:.0}")
+    } else if value.abs() >= 100.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.3}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_owned()
+    }
+}
+
+/// The rows as an aligned plain-text table.
+pub fn table(rows: &[Row]) -> String {
+    let header = [
+        "scenario",
+        "metric",
+        "value",
+        "vs baseline",
+        "target",
+        "verdict",
+    ];
+    let cells: Vec<[String; 6]> = rows
+        .iter()
+        .map(|r| {
+            [
+                r.scenario.to_owned(),
+                r.metric.to_owned(),
+                r.value.map_or_else(|| "n/a".to_owned(), fmt_num),
+                r.versus.clone().unwrap_or_else(|| "-".to_owned()),
+                r.target.map_or_else(|| "-".to_owned(), Target::label),
+                r.verdict().to_owned(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &cells {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.len());
+        }
+    }
+    let line = |cells: &[String]| -> String {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        padded.join("  ").trim_end().to_owned()
+    };
+    let mut out = line(&header.map(str::to_owned));
+    out.push('\n');
+    out.push_str(&line(&widths.map(|w| "-".repeat(w))));
+    out.push('\n');
+    for row in &cells {
+        out.push_str(&line(row));
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Results {
+        let mut r = Results {
+            mode: "smoke".into(),
+            pg_tps: Some(20_000.0),
+            nats_p50_us: Some(50.0),
+            nats_p99_us: Some(120.0),
+            post_msgs_per_s: Some(7_000.0),
+            deliver_p50_ms: Some(1.5),
+            deliver_p99_ms: Some(12.0),
+            gw_p50_ms: Some(0.5),
+            api_p50_ms: Some(0.3),
+            cold_start_api_ms: Some(120.0),
+            cold_start_auth_gw_ms: Some(250.5),
+            ..Results::default()
+        };
+        r.derive();
+        r
+    }
+
+    #[test]
+    fn derived_figures() {
+        let r = sample();
+        assert_eq!(r.post_ratio, Some(0.35));
+        assert_eq!(r.gw_overhead_p50_ms, Some(0.2));
+        assert_eq!(r.cold_start_ms, Some(250.5));
+        let empty = {
+            let mut e = Results::default();
+            e.derive();
+            e
+        };
+        assert_eq!(empty.post_ratio, None);
+        assert_eq!(empty.cold_start_ms, None);
+    }
+
+    #[test]
+    fn verdicts_follow_the_targets() {
+        let rows = sample().rows();
+        let verdict = |metric: &str| {
+            rows.iter()
+                .find(|r| r.metric.starts_with(metric))
+                .map(Row::verdict)
+                .unwrap()
+        };
+        assert_eq!(verdict("post_ratio"), "met");
+        assert_eq!(verdict("deliver_p50_ms"), "met");
+        assert_eq!(verdict("deliver_p99_ms"), "MISSED");
+        assert_eq!(verdict("gw_overhead_p50_ms"), "met");
+        assert_eq!(verdict("fanout_p99_ms"), "-");
+        assert!(Target::AtLeast(0.3).met_by(0.3));
+        assert!(!Target::AtMost(0.3).met_by(0.31));
+    }
+
+    #[test]
+    fn the_table_is_aligned_and_shows_ratios() {
+        let text = table(&sample().rows());
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("scenario"));
+        assert!(lines[1].starts_with("--------"));
+        let deliver = lines.iter().find(|l| l.contains("deliver_p50_ms")).unwrap();
+        assert!(deliver.contains("30x nats p50"), "{deliver}");
+        assert!(deliver.contains("<= 2"), "{deliver}");
+        assert!(text.contains("n/a"));
+        // Every row's value column starts at the same place.
+        let column = lines[0].find("value").unwrap();
+        assert!(lines[2..].iter().all(|l| l.len() > column));
+    }
+
+    #[test]
+    fn the_json_line_has_every_key() {
+        let json = sample().json_line().unwrap();
+        assert!(!json.contains('\n'));
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        for key in [
+            "pg_tps",
+            "nats_p50_us",
+            "nats_p99_us",
+            "post_msgs_per_s",
+            "post_ratio",
+            "post_p99_ms",
+            "deliver_p50_ms",
+            "deliver_p99_ms",
+            "fanout_p99_ms",
+            "idle_conns",
+            "kib_per_conn",
+            "gw_overhead_p50_ms",
+            "cold_start_ms",
+        ] {
+            assert!(value.get(key).is_some(), "{key} missing from {json}");
+        }
+        assert_eq!(value["fanout_p99_ms"], serde_json::Value::Null);
+        assert_eq!(value["post_ratio"], 0.35);
+    }
+
+    #[test]
+    fn numbers_are_formatted_for_people() {
+        assert_eq!(fmt_num(20000.0), "20000");
+        assert_eq!(fmt_num(1234.567), "1234.6");
+        assert_eq!(fmt_num(0.25), "0.25");
+        assert_eq!(fmt_num(1.5), "1.5");
+        assert_eq!(fmt_num(0.1234), "0.123");
+    }
+}

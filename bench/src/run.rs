@@ -1,0 +1,192 @@
+//! One benchmark run: the stack up, the population written, the baselines and the
+//! scenarios in turn (lightest first, so that none measures another's leftovers), the
+//! stack down, then the report.
+
+use std::time::{Duration, Instant};
+
+use crate::config::{Config, Scenario};
+use crate::report::{self, Results};
+use crate::scenarios::{cold_start, deliver, gateway, idle, post};
+use crate::setup::Population;
+use crate::stack::Stack;
+use crate::stats::{Epoch, round};
+use crate::{baseline, procfs};
+
+/// File descriptors kept back from the idle scenario for everything else.
+const SPARE_FDS: u64 = 1_000;
+/// Pause between scenarios, so that the relay and the hub drain what the last one left.
+const BETWEEN: Duration = Duration::from_secs(2);
+
+fn step(what: &str) {
+    eprintln!("==> {what}");
+}
+
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let plan = config.plan();
+    let epoch = Epoch::start();
+    let began = Instant::now();
+    let mut results = Results {
+        mode: if config.smoke { "smoke" } else { "full" }.to_owned(),
+        ..Results::default()
+    };
+
+    step("starting the stack (own NATS, fresh database, four services)");
+    let mut stack = Stack::start(&config).await?;
+    let measured = measure(&config, &mut stack, &mut results, epoch).await;
+    let logs = stack.dir.clone();
+    if let Err(err) = measured {
+        // Leave the logs for whoever reads the error.
+        eprintln!("ajet-bench: the services' logs are in {}", logs.display());
+        return Err(err);
+    }
+    stack.stop().await?;
+
+    results.derive();
+    println!();
+    println!(
+        "ajet-bench ({} run, {:.0} s, {} posters, {} fan-out subscribers, {} idle streams)",
+        results.mode,
+        began.elapsed().as_secs_f64(),
+        plan.posters,
+        plan.fanout_subscribers,
+        results.idle_conns.unwrap_or(0.0),
+    );
+    print!("{}", report::table(&results.rows()));
+    println!("{}", results.json_line()?);
+    Ok(())
+}
+
+async fn measure(
+    config: &Config,
+    stack: &mut Stack,
+    results: &mut Results,
+    epoch: Epoch,
+) -> anyhow::Result<()> {
+    let plan = config.plan();
+    step(&format!("creating {} users with sessions", plan.users()));
+    let people = Population::create(&stack.database_url, plan.users()).await?;
+
+    if config.runs(Scenario::Pg) {
+        step(&format!(
+            "baseline: pgbench single-row INSERT, {} clients, {} s",
+            plan.pg_clients,
+            plan.pg_duration.as_secs()
+        ));
+        let tps = baseline::pg_tps(&config.pgbench, &stack.database_url, &stack.dir, &plan).await?;
+        results.pg_tps = Some(round(tps, 0));
+    }
+    if config.runs(Scenario::Nats) {
+        step(&format!(
+            "baseline: core NATS pub->sub, {} round trips",
+            plan.nats_round_trips
+        ));
+        let latencies = baseline::nats_latency(&stack.nats_url, &plan).await?;
+        results.nats_p50_us = Some(round(latencies.quantile_us(0.5), 0));
+        results.nats_p99_us = Some(round(latencies.quantile_us(0.99), 0));
+    }
+    if config.runs(Scenario::Post) {
+        step(&format!(
+            "(a) post throughput: {} posters, {} s",
+            plan.posters,
+            plan.post_duration.as_secs_f64()
+        ));
+        let outcome = post::run(stack, &people, &plan, epoch).await?;
+        results.posters = Some(plan.posters as f64);
+        results.post_msgs_per_s = Some(round(outcome.msgs_per_s, 0));
+        results.post_p50_ms = Some(round(outcome.latencies.quantile_ms(0.5), 2));
+        results.post_p99_ms = Some(round(outcome.latencies.quantile_ms(0.99), 2));
+        results.post_errors = Some(results.post_errors.unwrap_or(0.0) + outcome.errors as f64);
+        tokio::time::sleep(BETWEEN).await;
+    }
+    if config.runs(Scenario::Deliver) {
+        step(&format!(
+            "(b) delivery latency: {} messages at {}/s to {} SSE receivers",
+            plan.deliver_messages, plan.deliver_rate, plan.deliver_receivers
+        ));
+        let spec = deliver::Spec {
+            channel: "deliver",
+            subscribers: plan.deliver_receivers,
+            rate: plan.deliver_rate,
+            messages: plan.deliver_messages,
+        };
+        let outcome = deliver::run(stack, &people, spec, epoch).await?;
+        eprintln!("    {} deliveries measured", outcome.latencies.count());
+        results.deliver_p50_ms = Some(round(outcome.latencies.quantile_ms(0.5), 2));
+        results.deliver_p99_ms = Some(round(outcome.latencies.quantile_ms(0.99), 2));
+        results.deliver_lost = Some(outcome.expected.saturating_sub(outcome.received) as f64);
+        results.post_errors = Some(results.post_errors.unwrap_or(0.0) + outcome.post_errors as f64);
+        tokio::time::sleep(BETWEEN).await;
+    }
+    if config.runs(Scenario::Fanout) {
+        step(&format!(
+            "(c) fan-out: {} messages at {}/s to {} SSE subscribers of one channel",
+            plan.fanout_messages, plan.fanout_rate, plan.fanout_subscribers
+        ));
+        let spec = deliver::Spec {
+            channel: "fanout",
+            subscribers: plan.fanout_subscribers,
+            rate: plan.fanout_rate,
+            messages: plan.fanout_messages,
+        };
+        let outcome = deliver::run(stack, &people, spec, epoch).await?;
+        eprintln!(
+            "    {} deliveries measured; tui-sm {:.0}% CPU",
+            outcome.latencies.count(),
+            outcome.sm_cpu_pct
+        );
+        results.fanout_subscribers = Some(plan.fanout_subscribers as f64);
+        results.fanout_p50_ms = Some(round(outcome.latencies.quantile_ms(0.5), 2));
+        results.fanout_p99_ms = Some(round(outcome.latencies.quantile_ms(0.99), 2));
+        results.fanout_lost = Some(outcome.expected.saturating_sub(outcome.received) as f64);
+        results.post_errors = Some(results.post_errors.unwrap_or(0.0) + outcome.post_errors as f64);
+        results.fanout_sm_cpu_pct = Some(round(outcome.sm_cpu_pct, 1));
+        results.fanout_gw_cpu_pct = Some(round(outcome.gw_cpu_pct, 1));
+        tokio::time::sleep(BETWEEN).await;
+    }
+    if config.runs(Scenario::Gateway) {
+        step(&format!(
+            "(e) gateway overhead: {} x GET /api/me through the gateway and direct",
+            plan.gateway_requests
+        ));
+        let outcome = gateway::run(stack, &people.tokens[0], plan.gateway_requests).await?;
+        results.gw_p50_ms = Some(round(outcome.via_gateway.quantile_ms(0.5), 3));
+        results.api_p50_ms = Some(round(outcome.direct.quantile_ms(0.5), 3));
+    }
+    if config.runs(Scenario::Idle) {
+        let limit = procfs::open_files_limit()?;
+        let n = plan
+            .idle_conns
+            .min(usize::try_from(limit.saturating_sub(SPARE_FDS)).unwrap_or(usize::MAX));
+        if n < plan.idle_conns {
+            eprintln!(
+                "ajet-bench: the open-files limit is {limit}: holding {n} idle streams, not {} (raise ulimit -n)",
+                plan.idle_conns
+            );
+        }
+        step(&format!("(d) idle capacity: {n} SSE streams on one tui-sm"));
+        let outcome = idle::run(stack, &people, n).await?;
+        eprintln!(
+            "    opened {} streams at {:.0}/s",
+            outcome.conns, outcome.opened_per_s
+        );
+        results.idle_conns = Some(outcome.conns as f64);
+        results.kib_per_conn = Some(round(outcome.kib_per_conn, 2));
+    }
+    if config.runs(Scenario::Cold) {
+        step(&format!(
+            "(f) cold start to /ready, {} run(s) per service",
+            plan.cold_start_runs
+        ));
+        for (name, ms) in cold_start::run(stack, plan.cold_start_runs).await? {
+            let slot = match name {
+                "ajet-api" => &mut results.cold_start_api_ms,
+                "ajet-web-sm" => &mut results.cold_start_web_sm_ms,
+                "ajet-tui-sm" => &mut results.cold_start_tui_sm_ms,
+                _ => &mut results.cold_start_auth_gw_ms,
+            };
+            *slot = Some(round(ms, 1));
+        }
+    }
+    people.db.close().await;
+    Ok(())
+}

@@ -1,0 +1,197 @@
+//! (b) Delivery latency and (c) fan-out: one sender posts at a steady rate through the
+//! gateway; every member of the channel holds a terminal SSE stream through the gateway
+//! and measures each message from the start of its POST to its receipt. The session
+//! manager's and the gateway's CPU over the run come from `/proc/<pid>/stat`.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use futures::{StreamExt, TryStreamExt};
+use hyper::{Method, StatusCode};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+
+use crate::http::{Conn, SseStream};
+use crate::procfs;
+use crate::setup::Population;
+use crate::stack::Stack;
+use crate::stats::{Epoch, Latencies};
+
+/// Connections the sender posts over, so that a slow answer does not delay the next post.
+const SENDER_CONNECTIONS: usize = 4;
+/// Streams opened at once while the subscribers connect.
+const CONNECTING: usize = 64;
+/// How long receivers wait for stragglers after the last post.
+const GRACE: Duration = Duration::from_secs(10);
+
+/// One run's shape.
+pub struct Spec<'a> {
+    /// The channel's name; it is created with the subscribers as members.
+    pub channel: &'a str,
+    pub subscribers: usize,
+    /// Messages per second.
+    pub rate: f64,
+    pub messages: usize,
+}
+
+pub struct Outcome {
+    pub latencies: Latencies,
+    /// Deliveries owed: messages posted × subscribers.
+    pub expected: u64,
+    pub received: u64,
+    pub post_errors: u64,
+    /// CPU of the session manager and of the gateway, in % of one core.
+    pub sm_cpu_pct: f64,
+    pub gw_cpu_pct: f64,
+}
+
+pub async fn run(
+    stack: &Stack,
+    people: &Population,
+    spec: Spec<'_>,
+    epoch: Epoch,
+) -> anyhow::Result<Outcome> {
+    let members = &people.users[..spec.subscribers];
+    let channel = people.channel(spec.channel, members).await?;
+    let gateway = stack.gateway.addr;
+    let streams: Vec<SseStream> = futures::stream::iter(&people.tokens[..spec.subscribers])
+        .map(|token| async move {
+            let mut stream = SseStream::open(gateway, "/tui/stream", token).await?;
+            stream.connected().await?;
+            anyhow::Ok(stream)
+        })
+        .buffer_unordered(CONNECTING)
+        .try_collect()
+        .await
+        .context("cannot open the subscribers' streams")?;
+
+    let (sent_tx, sent_rx) = watch::channel(None::<u64>);
+    let deadline = tokio::time::Instant::now()
+        + Duration::from_secs_f64(spec.messages as f64 / spec.rate)
+        + GRACE;
+    let receivers: Vec<_> = streams
+        .into_iter()
+        .map(|stream| tokio::spawn(receive(stream, sent_rx.clone(), deadline, epoch)))
+        .collect();
+
+    let ticks = procfs::ticks_per_second();
+    let (sm_pid, gw_pid) = (stack.tui_sm.pid()?, stack.gateway.pid()?);
+    let (sm_before, gw_before) = (
+        procfs::cpu_time(sm_pid, ticks)?,
+        procfs::cpu_time(gw_pid, ticks)?,
+    );
+    let wall = Instant::now();
+
+    let (posted, post_errors) = send(
+        stack,
+        &people.tokens[0],
+        &format!("/api/channels/{channel}/messages"),
+        &spec,
+        epoch,
+    )
+    .await?;
+    sent_tx.send_replace(Some(posted));
+
+    let mut outcome = Outcome {
+        latencies: Latencies::new()?,
+        expected: posted * spec.subscribers as u64,
+        received: 0,
+        post_errors,
+        sm_cpu_pct: 0.0,
+        gw_cpu_pct: 0.0,
+    };
+    for receiver in receivers {
+        let (latencies, got) = receiver.await.context("a receiver panicked")??;
+        outcome.latencies.merge(&latencies)?;
+        outcome.received += got;
+    }
+    let elapsed = wall.elapsed().as_secs_f64();
+    let pct = |before: Duration, after: Duration| {
+        100.0 * after.saturating_sub(before).as_secs_f64() / elapsed
+    };
+    outcome.sm_cpu_pct = pct(sm_before, procfs::cpu_time(sm_pid, ticks)?);
+    outcome.gw_cpu_pct = pct(gw_before, procfs::cpu_time(gw_pid, ticks)?);
+    Ok(outcome)
+}
+
+/// Posts `spec.messages` at `spec.rate`; how many were stored and how many refused.
+async fn send(
+    stack: &Stack,
+    token: &str,
+    path: &str,
+    spec: &Spec<'_>,
+    epoch: Epoch,
+) -> anyhow::Result<(u64, u64)> {
+    let (pool_tx, mut pool_rx) = mpsc::channel(SENDER_CONNECTIONS);
+    for _ in 0..SENDER_CONNECTIONS {
+        pool_tx.send(Conn::open(stack.gateway.addr).await?).await?;
+    }
+    let mut every = tokio::time::interval(Duration::from_secs_f64(1.0 / spec.rate));
+    let mut posts = JoinSet::new();
+    for _ in 0..spec.messages {
+        every.tick().await;
+        let mut conn = pool_rx.recv().await.context("the sender's pool closed")?;
+        let (pool, token, path) = (pool_tx.clone(), token.to_owned(), path.to_owned());
+        posts.spawn(async move {
+            let body = super::stamped_post(epoch);
+            let answer = conn
+                .send(Method::POST, &path, Some(&token), Some(body))
+                .await;
+            let _ = pool.send(conn).await;
+            let (status, body) = answer?;
+            if status != StatusCode::CREATED {
+                eprintln!(
+                    "ajet-bench: a post failed: {status}: {}",
+                    String::from_utf8_lossy(&body)
+                );
+            }
+            anyhow::Ok(status == StatusCode::CREATED)
+        });
+    }
+    let (mut posted, mut refused) = (0, 0);
+    while let Some(done) = posts.join_next().await {
+        if done.context("a post panicked")?? {
+            posted += 1;
+        } else {
+            refused += 1;
+        }
+    }
+    Ok((posted, refused))
+}
+
+/// Reads one stream until it has every message the sender posted, or the deadline.
+async fn receive(
+    mut stream: SseStream,
+    mut sent: watch::Receiver<Option<u64>>,
+    deadline: tokio::time::Instant,
+    epoch: Epoch,
+) -> anyhow::Result<(Latencies, u64)> {
+    let mut latencies = Latencies::new()?;
+    let mut got = 0u64;
+    loop {
+        if let Some(total) = *sent.borrow()
+            && got >= total
+        {
+            break;
+        }
+        tokio::select! {
+            line = stream.next_line() => match line? {
+                Some(line) => {
+                    if let Some(at) = super::sent_at(&line) {
+                        latencies.record(epoch.since(at));
+                        got += 1;
+                    }
+                }
+                // The session manager dropped the stream (too slow, or shutting down).
+                None => break,
+            },
+            changed = sent.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+            }
+            () = tokio::time::sleep_until(deadline) => break,
+        }
+    }
+    Ok((latencies, got))
+}

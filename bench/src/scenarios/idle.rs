@@ -1,0 +1,68 @@
+//! (d) Idle capacity: N SSE streams held open on one fresh terminal session manager, each
+//! a different user (so the figure includes each stream's authentication and subscription
+//! state); its resident memory before and after, divided by N.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use futures::{StreamExt, TryStreamExt};
+
+use crate::http::SseStream;
+use crate::procfs;
+use crate::setup::Population;
+use crate::stack::{self, Stack};
+
+/// Streams opened before the first measurement, so that one-time allocations (the first
+/// api connection, lazily built tables) are not counted per connection.
+pub const WARM_UP: usize = 10;
+/// Streams opened at once.
+const CONNECTING: usize = 100;
+/// How long memory is left to settle before each measurement.
+const SETTLE: Duration = Duration::from_secs(2);
+
+pub struct Outcome {
+    pub conns: usize,
+    pub kib_per_conn: f64,
+    pub opened_per_s: f64,
+}
+
+pub async fn run(stack: &mut Stack, people: &Population, n: usize) -> anyhow::Result<Outcome> {
+    // A session manager of its own: what it holds is these streams and nothing else.
+    let sm = stack.spawn_extra("ajet-tui-sm")?;
+    stack::wait_ready(sm.addr, Duration::from_secs(30)).await?;
+    let pid = sm.pid()?;
+    let open = |tokens: &[String]| {
+        let addr = sm.addr;
+        let tokens = tokens.to_vec();
+        async move {
+            futures::stream::iter(tokens)
+                .map(|token| async move {
+                    let mut stream = SseStream::open(addr, "/tui/stream", &token).await?;
+                    stream.connected().await?;
+                    anyhow::Ok(stream)
+                })
+                .buffer_unordered(CONNECTING)
+                .try_collect::<Vec<_>>()
+                .await
+        }
+    };
+    let warm = open(&people.tokens[..WARM_UP]).await?;
+    tokio::time::sleep(SETTLE).await;
+    let before = procfs::rss_kib(pid)?;
+    let started = Instant::now();
+    let held = open(&people.tokens[WARM_UP..WARM_UP + n])
+        .await
+        .with_context(|| format!("cannot hold {n} streams open"))?;
+    let opened_per_s = n as f64 / started.elapsed().as_secs_f64();
+    tokio::time::sleep(SETTLE).await;
+    let after = procfs::rss_kib(pid)?;
+    let outcome = Outcome {
+        conns: held.len(),
+        kib_per_conn: after.saturating_sub(before) as f64 / n as f64,
+        opened_per_s,
+    };
+    drop(held);
+    drop(warm);
+    sm.kill().await;
+    Ok(outcome)
+}

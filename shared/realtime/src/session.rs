@@ -1,0 +1,160 @@
+//! One user's side of a session manager: opening their stream, and the signals their
+//! client sends — typing, and switching the viewed community. Shared by tui-sm and web-sm.
+//!
+//! Everything a user may see is asked of the api with the user's own token; a session
+//! manager never decides entitlement from anything the client claims.
+
+use std::collections::HashSet;
+use std::convert::Infallible;
+
+use ajet_core::{ChannelId, CommunityId, Envelope, ErrorBody, ErrorCode, EventData, subjects};
+use ajet_sdk::Client;
+use axum::response::sse::{Event, Sse};
+use futures::Stream;
+use serde::Deserialize;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::access::Access;
+use crate::hub::{Hub, ViewSignal};
+
+/// Body of a typing signal: `{"channel_id": …, "typing": true}`.
+#[derive(Debug, Deserialize)]
+pub struct TypingSignal {
+    pub channel_id: ChannelId,
+    /// `false` when the user sent or cleared their message.
+    #[serde(default = "yes")]
+    pub typing: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Body of a view switch: `{"connection_id": …, "community_id": … | null}`.
+#[derive(Debug, Deserialize)]
+pub struct ViewRequest {
+    pub connection_id: Uuid,
+    pub community_id: Option<CommunityId>,
+}
+
+/// The api (without a token) and the hub of one session manager.
+#[derive(Clone)]
+pub struct Sessions {
+    pub api: Client,
+    pub hub: Hub,
+    /// Cancelled at shutdown: every open stream ends.
+    pub stop: CancellationToken,
+}
+
+impl Sessions {
+    /// Opens the live stream of the user `api` acts for: every channel and DM they are in
+    /// (of the `view` community only, when given), their communities' events and their
+    /// notifications; resumed after `resume` when given.
+    pub async fn open_stream(
+        &self,
+        api: Client,
+        view: Option<CommunityId>,
+        resume: Option<u64>,
+    ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, ajet_sdk::Error> {
+        let access = access(&api).await?;
+        if let Some(community) = view
+            && !access.communities.contains(&community)
+        {
+            return Err(refusal(
+                ErrorCode::NotFound,
+                "you are not a member of that community",
+            ));
+        }
+        let user = access.user;
+        let subscription = self.hub.subscribe(access, view, resume).await;
+        let connection = subscription.connection_id;
+        tracing::info!(user.id = %user, ?resume, ?view, "stream opened");
+        // Memberships may have changed between the first answer and the registration;
+        // ask again now that events are flowing, and learn whose presence matters.
+        let hub = self.hub.clone();
+        tokio::spawn(async move {
+            match access_and_contacts(&api).await {
+                Ok((fresh, contacts)) => {
+                    hub.reconcile(connection, fresh);
+                    hub.set_contacts(connection, contacts);
+                }
+                Err(err) => tracing::warn!(error = %err, "cannot refresh a stream's access"),
+            }
+        });
+        Ok(crate::sse::respond(subscription, self.stop.clone()))
+    }
+
+    /// Publishes that the user is (or stopped) typing in a channel they are in.
+    pub async fn typing(&self, api: Client, signal: TypingSignal) -> Result<(), ajet_sdk::Error> {
+        let (me, channel) = tokio::try_join!(api.me(), api.channel(signal.channel_id))?;
+        let envelope = Envelope::for_channel(
+            channel.community_id,
+            channel.id,
+            Some(me.user.id),
+            EventData::Typing {
+                user_id: me.user.id,
+                typing: signal.typing,
+            },
+        );
+        let payload = serde_json::to_vec(&envelope).unwrap_or_default();
+        self.hub
+            .signal(
+                subjects::channel_typing(channel.community_id, channel.id),
+                payload,
+            )
+            .await
+            .map_err(|err| refusal(ErrorCode::Unavailable, &err.to_string()))
+    }
+
+    /// Switches the community a connection of the user views, on whichever instance
+    /// holds it.
+    pub async fn switch_view(
+        &self,
+        api: Client,
+        request: ViewRequest,
+    ) -> Result<(), ajet_sdk::Error> {
+        let me = api.me().await?;
+        if let Some(community) = request.community_id
+            && !me.communities.iter().any(|c| c.id == community)
+        {
+            return Err(refusal(
+                ErrorCode::NotFound,
+                "you are not a member of that community",
+            ));
+        }
+        let signal = ViewSignal {
+            connection_id: request.connection_id,
+            community_id: request.community_id,
+        };
+        let payload = serde_json::to_vec(&signal).unwrap_or_default();
+        self.hub
+            .signal(subjects::session(me.user.id), payload)
+            .await
+            .map_err(|err| refusal(ErrorCode::Unavailable, &err.to_string()))
+    }
+}
+
+async fn access(api: &Client) -> Result<Access, ajet_sdk::Error> {
+    let (me, channels) = tokio::try_join!(api.me(), api.channels())?;
+    Ok(Access::new(
+        me.user.id,
+        &channels,
+        me.communities.iter().map(|c| c.id),
+    ))
+}
+
+async fn access_and_contacts(
+    api: &Client,
+) -> Result<(Access, HashSet<ajet_core::UserId>), ajet_sdk::Error> {
+    let (access, contacts) = tokio::try_join!(access(api), api.contacts())?;
+    Ok((access, contacts.into_iter().collect()))
+}
+
+/// A refusal in the shape of an api error, so that callers answer all errors alike.
+fn refusal(code: ErrorCode, message: &str) -> ajet_sdk::Error {
+    ajet_sdk::Error::Api {
+        status: code.status(),
+        body: ErrorBody::new(code, message),
+    }
+}
