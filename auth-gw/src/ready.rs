@@ -33,7 +33,12 @@ pub async fn ready(
     let body = json!({
         "ready": ready,
         "services": {
-            "auth-gw": { "ready": database, "checks": { "database": database } },
+            // Without NATS the gateway still works (revocations then reach it through the
+            // cache's expiry), so the bus is reported but does not make it unready.
+            "auth-gw": {
+                "ready": database,
+                "checks": { "database": database, "nats": state.bus.is_connected() },
+            },
             "api": api,
             "web-sm": web_sm,
             "tui-sm": tui_sm,

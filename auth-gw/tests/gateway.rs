@@ -722,3 +722,25 @@ async fn without_a_trusted_proxy_forwarded_addresses_are_ignored(pool: PgPool) {
         assert_eq!(response.status(), status, "{ip}");
     }
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn login_attempts_are_throttled_per_address_across_accounts(pool: PgPool) {
+    let gw = TestGateway::start(pool, &["--rate-limit-login-ip", "3"]).await;
+    let attempt = |name: &'static str| {
+        http()
+            .post(gw.url("/auth/password"))
+            .json(&json!({ "username": name, "password": "guess" }))
+            .send()
+    };
+    for name in ["a1", "a2", "a3"] {
+        assert_eq!(
+            attempt(name).await.unwrap().status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let limited = attempt("a4").await.unwrap();
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.headers().contains_key("retry-after"));
+    let body: Value = limited.json().await.unwrap();
+    assert_eq!(body["error"], "rate_limited");
+}

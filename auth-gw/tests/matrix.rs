@@ -80,9 +80,8 @@ impl Cred {
             Self::Token {
                 scopes, restricted, ..
             } => {
-                if route.session_only || route.manager {
-                    403
-                } else if route.scope.is_some_and(|s| !scopes.contains(&s)) {
+                let lacks_scope = route.scope.is_some_and(|s| !scopes.contains(&s));
+                if route.session_only || route.manager || lacks_scope {
                     403
                 } else if *restricted && route.channel {
                     404

@@ -368,6 +368,7 @@ async fn gitea_sign_in_checks_the_pkce_verifier(pool: PgPool) {
         .unwrap();
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
     assert_eq!(gw.count("users").await, 0);
+    assert_eq!(failures(&pool).await, ["code_rejected"]);
 
     let (ok, _) = sign_in(&gw, "gitea", "").await;
     assert_eq!(ok.status(), StatusCode::OK);

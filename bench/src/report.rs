@@ -22,19 +22,25 @@ pub struct Results {
     pub post_p99_ms: Option<f64>,
     /// Posts refused in (a), (b) and (c) together.
     pub post_errors: Option<f64>,
-    // (b) delivery latency.
+    // (b) delivery latency, and where it goes: POST answered, event on the bus.
     pub deliver_p50_ms: Option<f64>,
     pub deliver_p99_ms: Option<f64>,
+    pub deliver_answer_p50_ms: Option<f64>,
+    pub deliver_bus_p50_ms: Option<f64>,
+    pub deliver_bus_p99_ms: Option<f64>,
     pub deliver_lost: Option<f64>,
     // (c) fan-out.
     pub fanout_subscribers: Option<f64>,
     pub fanout_p50_ms: Option<f64>,
     pub fanout_p99_ms: Option<f64>,
+    pub fanout_bus_p99_ms: Option<f64>,
     pub fanout_lost: Option<f64>,
     /// The terminal session manager's CPU while fanning out, in % of one core.
     pub fanout_sm_cpu_pct: Option<f64>,
     /// The gateway's CPU meanwhile (it relays every SSE byte), in % of one core.
     pub fanout_gw_cpu_pct: Option<f64>,
+    /// The load generator's own CPU meanwhile (it shares the cores), in % of one core.
+    pub fanout_bench_cpu_pct: Option<f64>,
     // (d) idle capacity.
     pub idle_conns: Option<f64>,
     pub kib_per_conn: Option<f64>,
@@ -172,6 +178,17 @@ impl Results {
             Row::new("b deliver", "deliver_p99_ms", self.deliver_p99_ms)
                 .versus(ratio(self.deliver_p99_ms, nats_p99_ms, "nats p99"))
                 .target(Target::AtMost(10.0)),
+            Row::new(
+                "b deliver",
+                "deliver_answer_p50_ms (POST -> 201)",
+                self.deliver_answer_p50_ms,
+            ),
+            Row::new(
+                "b deliver",
+                "deliver_bus_p50_ms (POST -> on NATS)",
+                self.deliver_bus_p50_ms,
+            ),
+            Row::new("b deliver", "deliver_bus_p99_ms", self.deliver_bus_p99_ms),
             Row::new("b deliver", "deliver_lost", self.deliver_lost).target(Target::AtMost(0.0)),
             Row::new("c fan-out", "fanout_subscribers", self.fanout_subscribers),
             Row::new("c fan-out", "fanout_p50_ms", self.fanout_p50_ms).versus(ratio(
@@ -182,6 +199,11 @@ impl Results {
             Row::new("c fan-out", "fanout_p99_ms", self.fanout_p99_ms)
                 .versus(ratio(self.fanout_p99_ms, nats_p99_ms, "nats p99"))
                 .target(Target::AtMost(50.0)),
+            Row::new(
+                "c fan-out",
+                "fanout_bus_p99_ms (POST -> on NATS)",
+                self.fanout_bus_p99_ms,
+            ),
             Row::new("c fan-out", "fanout_lost", self.fanout_lost).target(Target::AtMost(0.0)),
             Row::new(
                 "c fan-out",

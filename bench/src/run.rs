@@ -53,6 +53,16 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     );
     print!("{}", report::table(&results.rows()));
     println!("{}", results.json_line()?);
+    // On a smoke run's small numbers nothing may go missing: that is a broken stack (or a
+    // broken benchmark), not a slow one.
+    let lost = [
+        results.deliver_lost,
+        results.fanout_lost,
+        results.post_errors,
+    ];
+    if config.smoke && lost.into_iter().flatten().any(|n| n > 0.0) {
+        anyhow::bail!("the smoke run lost deliveries or had posts refused (see the table)");
+    }
     Ok(())
 }
 
@@ -113,6 +123,9 @@ async fn measure(
         eprintln!("    {} deliveries measured", outcome.latencies.count());
         results.deliver_p50_ms = Some(round(outcome.latencies.quantile_ms(0.5), 2));
         results.deliver_p99_ms = Some(round(outcome.latencies.quantile_ms(0.99), 2));
+        results.deliver_answer_p50_ms = Some(round(outcome.answered.quantile_ms(0.5), 2));
+        results.deliver_bus_p50_ms = Some(round(outcome.on_bus.quantile_ms(0.5), 2));
+        results.deliver_bus_p99_ms = Some(round(outcome.on_bus.quantile_ms(0.99), 2));
         results.deliver_lost = Some(outcome.expected.saturating_sub(outcome.received) as f64);
         results.post_errors = Some(results.post_errors.unwrap_or(0.0) + outcome.post_errors as f64);
         tokio::time::sleep(BETWEEN).await;
@@ -137,6 +150,8 @@ async fn measure(
         results.fanout_subscribers = Some(plan.fanout_subscribers as f64);
         results.fanout_p50_ms = Some(round(outcome.latencies.quantile_ms(0.5), 2));
         results.fanout_p99_ms = Some(round(outcome.latencies.quantile_ms(0.99), 2));
+        results.fanout_bus_p99_ms = Some(round(outcome.on_bus.quantile_ms(0.99), 2));
+        results.fanout_bench_cpu_pct = Some(round(outcome.bench_cpu_pct, 1));
         results.fanout_lost = Some(outcome.expected.saturating_sub(outcome.received) as f64);
         results.post_errors = Some(results.post_errors.unwrap_or(0.0) + outcome.post_errors as f64);
         results.fanout_sm_cpu_pct = Some(round(outcome.sm_cpu_pct, 1));

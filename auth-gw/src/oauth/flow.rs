@@ -9,8 +9,6 @@
 
 use std::net::IpAddr;
 
-use ajet_core::UserId;
-use ajet_db::{access, channels, communities, oauth};
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -29,8 +27,7 @@ use oauth2::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::providers::{Failure, Provider, ProviderUser};
-use crate::login::signup::admit;
+use super::providers::{Failure, Provider};
 use crate::login::{audit, session_cookie, user_agent};
 use crate::security::client_ip;
 use crate::state::AppState;
@@ -343,7 +340,8 @@ async fn finish(
             flow.nonce.as_deref(),
         )
         .await?;
-    let (user_id, created) = sign_in(state, provider, &user, flow.invite.as_deref()).await?;
+    let (user_id, created) =
+        super::accounts::sign_in(state, provider, &user, flow.invite.as_deref()).await?;
     let mut conn = state.db.acquire().await.map_err(unavailable)?;
     let (session, token) = ajet_db::sessions::create(
         &mut conn,
@@ -366,59 +364,10 @@ async fn finish(
     Ok((token, flow.next))
 }
 
-fn unavailable(err: sqlx::Error) -> Failure {
+pub(super) fn unavailable(err: sqlx::Error) -> Failure {
     tracing::error!(error = %err, "OAuth sign-in failed");
     fail(
         "unavailable",
         "Signing in is not possible right now; try again shortly.",
     )
-}
-
-/// The linked user, or a new one (first run or invite); whether it was created.
-async fn sign_in(
-    state: &AppState,
-    provider: &Provider,
-    who: &ProviderUser,
-    invite: Option<&str>,
-) -> Result<(UserId, bool), Failure> {
-    let mut tx = state.db.begin().await.map_err(unavailable)?;
-    if let Some(user) = oauth::linked_user(&mut tx, provider.id, &who.id)
-        .await
-        .map_err(unavailable)?
-    {
-        return Ok((user, false));
-    }
-    let (community, role, _) = admit(&mut tx, invite.unwrap_or_default(), "")
-        .await
-        .map_err(|refusal| Failure {
-            reason: refusal.reason,
-            message: refusal.message,
-        })?;
-    let username = access::free_username(&mut tx, &who.login)
-        .await
-        .map_err(unavailable)?;
-    let user = oauth::insert_person(
-        &mut tx,
-        &username,
-        who.name.as_deref(),
-        who.email.as_deref(),
-    )
-    .await
-    .map_err(unavailable)?;
-    oauth::link(&mut tx, user, provider.id, &who.id)
-        .await
-        .map_err(unavailable)?;
-    communities::add_member(&mut tx, community, user, role)
-        .await
-        .map_err(unavailable)?;
-    if let Some(general) = channels::by_name(&mut tx, community, ajet_db::bootstrap::GENERAL)
-        .await
-        .map_err(unavailable)?
-    {
-        channels::add_member(&mut tx, general.id, user)
-            .await
-            .map_err(unavailable)?;
-    }
-    tx.commit().await.map_err(unavailable)?;
-    Ok((user, true))
 }

@@ -1,5 +1,6 @@
 //! Sign-in with OAuth 2.0 (GitHub, Gitea) and OpenID Connect providers.
 
+mod accounts;
 pub mod flow;
 pub mod providers;
 

@@ -1,7 +1,9 @@
 //! (b) Delivery latency and (c) fan-out: one sender posts at a steady rate through the
 //! gateway; every member of the channel holds a terminal SSE stream through the gateway
-//! and measures each message from the start of its POST to its receipt. The session
-//! manager's and the gateway's CPU over the run come from `/proc/<pid>/stat`.
+//! and measures each message from the start of its POST to its receipt. Two more points
+//! split that path: the POST's answer (the commit) and the event's arrival on the bus (a
+//! core NATS subscriber on `chat.>` sees what the relay publishes). The session manager's,
+//! the gateway's and the benchmark's own CPU over the run come from `/proc/<pid>/stat`.
 
 use std::time::{Duration, Instant};
 
@@ -35,7 +37,12 @@ pub struct Spec<'a> {
 }
 
 pub struct Outcome {
+    /// POST start to receipt by a subscriber.
     pub latencies: Latencies,
+    /// POST start to its `201`.
+    pub answered: Latencies,
+    /// POST start to the event's arrival on the bus.
+    pub on_bus: Latencies,
     /// Deliveries owed: messages posted × subscribers.
     pub expected: u64,
     pub received: u64,
@@ -43,6 +50,8 @@ pub struct Outcome {
     /// CPU of the session manager and of the gateway, in % of one core.
     pub sm_cpu_pct: f64,
     pub gw_cpu_pct: f64,
+    /// The load generator's own CPU, which shares the machine's cores with the stack.
+    pub bench_cpu_pct: f64,
 }
 
 pub async fn run(
@@ -73,16 +82,22 @@ pub async fn run(
         .into_iter()
         .map(|stream| tokio::spawn(receive(stream, sent_rx.clone(), deadline, epoch)))
         .collect();
+    let bus = async_nats::connect(&stack.nats_url).await?;
+    let bus_events = bus.subscribe("chat.>").await?;
+    bus.flush().await?;
+    let watcher = tokio::spawn(watch_bus(bus_events, sent_rx.clone(), deadline, epoch));
 
     let ticks = procfs::ticks_per_second();
     let (sm_pid, gw_pid) = (stack.tui_sm.pid()?, stack.gateway.pid()?);
-    let (sm_before, gw_before) = (
+    let me = std::process::id();
+    let (sm_before, gw_before, me_before) = (
         procfs::cpu_time(sm_pid, ticks)?,
         procfs::cpu_time(gw_pid, ticks)?,
+        procfs::cpu_time(me, ticks)?,
     );
     let wall = Instant::now();
 
-    let (posted, post_errors) = send(
+    let (posted, post_errors, answered) = send(
         stack,
         &people.tokens[0],
         &format!("/api/channels/{channel}/messages"),
@@ -94,34 +109,40 @@ pub async fn run(
 
     let mut outcome = Outcome {
         latencies: Latencies::new()?,
+        answered,
+        on_bus: Latencies::new()?,
         expected: posted * spec.subscribers as u64,
         received: 0,
         post_errors,
         sm_cpu_pct: 0.0,
         gw_cpu_pct: 0.0,
+        bench_cpu_pct: 0.0,
     };
     for receiver in receivers {
         let (latencies, got) = receiver.await.context("a receiver panicked")??;
         outcome.latencies.merge(&latencies)?;
         outcome.received += got;
     }
+    outcome.on_bus = watcher.await.context("the bus watcher panicked")??;
     let elapsed = wall.elapsed().as_secs_f64();
     let pct = |before: Duration, after: Duration| {
         100.0 * after.saturating_sub(before).as_secs_f64() / elapsed
     };
     outcome.sm_cpu_pct = pct(sm_before, procfs::cpu_time(sm_pid, ticks)?);
     outcome.gw_cpu_pct = pct(gw_before, procfs::cpu_time(gw_pid, ticks)?);
+    outcome.bench_cpu_pct = pct(me_before, procfs::cpu_time(me, ticks)?);
     Ok(outcome)
 }
 
-/// Posts `spec.messages` at `spec.rate`; how many were stored and how many refused.
+/// Posts `spec.messages` at `spec.rate`; how many were stored, how many refused, and
+/// how long the stored ones took to be answered.
 async fn send(
     stack: &Stack,
     token: &str,
     path: &str,
     spec: &Spec<'_>,
     epoch: Epoch,
-) -> anyhow::Result<(u64, u64)> {
+) -> anyhow::Result<(u64, u64, Latencies)> {
     let (pool_tx, mut pool_rx) = mpsc::channel(SENDER_CONNECTIONS);
     for _ in 0..SENDER_CONNECTIONS {
         pool_tx.send(Conn::open(stack.gateway.addr).await?).await?;
@@ -133,10 +154,12 @@ async fn send(
         let mut conn = pool_rx.recv().await.context("the sender's pool closed")?;
         let (pool, token, path) = (pool_tx.clone(), token.to_owned(), path.to_owned());
         posts.spawn(async move {
+            let start = Instant::now();
             let body = super::stamped_post(epoch);
             let answer = conn
                 .send(Method::POST, &path, Some(&token), Some(body))
                 .await;
+            let took = start.elapsed();
             let _ = pool.send(conn).await;
             let (status, body) = answer?;
             if status != StatusCode::CREATED {
@@ -145,18 +168,54 @@ async fn send(
                     String::from_utf8_lossy(&body)
                 );
             }
-            anyhow::Ok(status == StatusCode::CREATED)
+            anyhow::Ok((status == StatusCode::CREATED).then_some(took))
         });
     }
-    let (mut posted, mut refused) = (0, 0);
+    let (mut posted, mut refused, mut answered) = (0, 0, Latencies::new()?);
     while let Some(done) = posts.join_next().await {
-        if done.context("a post panicked")?? {
-            posted += 1;
-        } else {
-            refused += 1;
+        match done.context("a post panicked")?? {
+            Some(took) => {
+                answered.record(took);
+                posted += 1;
+            }
+            None => refused += 1,
         }
     }
-    Ok((posted, refused))
+    Ok((posted, refused, answered))
+}
+
+/// Times each benchmark message's arrival on the bus, until all the posted ones came.
+async fn watch_bus(
+    mut events: async_nats::Subscriber,
+    mut sent: watch::Receiver<Option<u64>>,
+    deadline: tokio::time::Instant,
+    epoch: Epoch,
+) -> anyhow::Result<Latencies> {
+    let mut latencies = Latencies::new()?;
+    loop {
+        if let Some(total) = *sent.borrow()
+            && latencies.count() >= total
+        {
+            break;
+        }
+        tokio::select! {
+            message = events.next() => match message {
+                Some(message) => {
+                    if let Some(at) = super::stamp_in(&message.payload) {
+                        latencies.record(epoch.since(at));
+                    }
+                }
+                None => break,
+            },
+            changed = sent.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+            }
+            () = tokio::time::sleep_until(deadline) => break,
+        }
+    }
+    Ok(latencies)
 }
 
 /// Reads one stream until it has every message the sender posted, or the deadline.

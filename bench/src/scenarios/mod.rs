@@ -27,7 +27,11 @@ pub fn stamped_post(epoch: Epoch) -> Bytes {
 
 /// The send time stamped in an SSE `data:` line, if it carries a benchmark message.
 pub fn sent_at(line: &[u8]) -> Option<u64> {
-    let data = line.strip_prefix(b"data:")?;
+    stamp_in(line.strip_prefix(b"data:")?)
+}
+
+/// The send time stamped anywhere in `data` (an event's JSON, on the bus or in a stream).
+pub fn stamp_in(data: &[u8]) -> Option<u64> {
     let at = data.windows(MARKER.len()).position(|w| w == MARKER)? + MARKER.len();
     let digits = data[at..].iter().take_while(|b| b.is_ascii_digit()).count();
     std::str::from_utf8(&data[at..at + digits])
@@ -61,5 +65,6 @@ mod tests {
         assert_eq!(sent_at(br#"data:{"type":"typing"}"#), None);
         assert_eq!(sent_at(b"data: bench-t"), None);
         assert_eq!(sent_at(b"data: bench-t123\""), Some(123));
+        assert_eq!(stamp_in(br#"{"body":"bench-t77"}"#), Some(77));
     }
 }

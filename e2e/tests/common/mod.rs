@@ -58,6 +58,7 @@ pub struct Service {
     pub name: &'static str,
     pub port: u16,
     pub log: PathBuf,
+    env: Vec<(&'static str, String)>,
     child: Child,
 }
 
@@ -72,6 +73,16 @@ impl Service {
 
     pub async fn kill(&mut self) {
         let _ = self.child.kill().await;
+    }
+
+    /// Starts the service again after a kill, on the same port with the same settings;
+    /// its log continues in the same file.
+    pub async fn restart(&mut self) -> Result<()> {
+        let _ = self.child.kill().await;
+        let dir = self.log.parent().map(Path::to_path_buf).unwrap_or_default();
+        let fresh = spawn(self.name, self.port, &dir, &self.env)?;
+        self.child = fresh.child;
+        wait_ready(&format!("{}/health", self.url()), Duration::from_secs(20)).await
     }
 
     /// Asks the service to stop (SIGTERM), as an orchestrator would.
@@ -104,11 +115,28 @@ pub struct Stack {
     pub api: Service,
     pub web_sm: Service,
     pub tui_sm: Service,
+    /// A second terminal session manager, when asked for.
+    pub tui_sm2: Option<Service>,
     pub gateway: Service,
+}
+
+/// How to run a stack.
+#[derive(Default)]
+pub struct StackOptions {
+    /// The NATS server to use, instead of the shared one.
+    pub nats_url: Option<String>,
+    /// Start a second tui-sm (not behind the gateway: clients reach it directly).
+    pub second_tui_sm: bool,
+    /// Extra environment for every service.
+    pub env: Vec<(&'static str, String)>,
 }
 
 impl Stack {
     pub async fn start() -> Result<Self> {
+        Self::start_with(StackOptions::default()).await
+    }
+
+    pub async fn start_with(options: StackOptions) -> Result<Self> {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let database_name = format!("ajet_e2e_{}", &id[..12]);
         let admin_url = admin_database_url();
@@ -127,9 +155,12 @@ impl Stack {
 
         let (api_port, web_port, tui_port, gw_port) =
             (free_port(), free_port(), free_port(), free_port());
-        let env = vec![
+        let mut env = vec![
             ("AJET_DATABASE_URL", database_url.clone()),
-            ("AJET_NATS_URL", nats_url()),
+            (
+                "AJET_NATS_URL",
+                options.nats_url.clone().unwrap_or_else(nats_url),
+            ),
             ("AJET_API_ADDR", format!("127.0.0.1:{api_port}")),
             ("AJET_WEB_SM_ADDR", format!("127.0.0.1:{web_port}")),
             ("AJET_TUI_SM_ADDR", format!("127.0.0.1:{tui_port}")),
@@ -141,6 +172,7 @@ impl Stack {
             ("AJET_LOG_FORMAT", "json".to_owned()),
             ("RUST_LOG", "info".to_owned()),
         ];
+        env.extend(options.env.iter().cloned());
         // The api migrates and bootstraps first, so the others find the schema in place.
         let api = spawn("ajet-api", api_port, &dir, &env)?;
         wait_ready(
@@ -150,6 +182,16 @@ impl Stack {
         .await?;
         let web_sm = spawn("ajet-web-sm", web_port, &dir, &env)?;
         let tui_sm = spawn("ajet-tui-sm", tui_port, &dir, &env)?;
+        let tui_sm2 = if options.second_tui_sm {
+            let port = free_port();
+            let mut env2 = env.clone();
+            env2.push(("AJET_TUI_SM_ADDR", format!("127.0.0.1:{port}")));
+            let log_dir = dir.join("second");
+            std::fs::create_dir_all(&log_dir)?;
+            Some(spawn("ajet-tui-sm", port, &log_dir, &env2)?)
+        } else {
+            None
+        };
         let gateway = spawn("ajet-auth-gw", gw_port, &dir, &env)?;
         let stack = Self {
             dir,
@@ -158,8 +200,12 @@ impl Stack {
             api,
             web_sm,
             tui_sm,
+            tui_sm2,
             gateway,
         };
+        if let Some(second) = &stack.tui_sm2 {
+            wait_ready(&format!("{}/ready", second.url()), Duration::from_secs(20)).await?;
+        }
         wait_ready(
             &format!("{}/ready", stack.gateway.url()),
             Duration::from_secs(20),
@@ -251,9 +297,17 @@ impl Drop for Stack {
     }
 }
 
-fn spawn(name: &'static str, port: u16, dir: &Path, env: &[(&str, String)]) -> Result<Service> {
+fn spawn(
+    name: &'static str,
+    port: u16,
+    dir: &Path,
+    env: &[(&'static str, String)],
+) -> Result<Service> {
     let log = dir.join(format!("{name}.log"));
-    let file = std::fs::File::create(&log)?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)?;
     let child = Command::new(bin(name)?)
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdout(file.try_clone()?)
@@ -266,8 +320,97 @@ fn spawn(name: &'static str, port: u16, dir: &Path, env: &[(&str, String)]) -> R
         name,
         port,
         log,
+        env: env.to_vec(),
         child,
     })
+}
+
+/// A NATS server of a test's own, which the test may stop and start (the machine's shared
+/// one must not be restarted under other tests).
+pub struct Nats {
+    pub port: u16,
+    store: PathBuf,
+    child: Option<Child>,
+}
+
+impl Nats {
+    /// Starts `nats-server` with JetStream on a free port, storing under a fresh directory.
+    pub async fn start() -> Result<Self> {
+        let store =
+            std::env::temp_dir().join(format!("ajet-nats-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&store)?;
+        let mut nats = Self {
+            port: free_port(),
+            store,
+            child: None,
+        };
+        nats.launch().await?;
+        Ok(nats)
+    }
+
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    async fn launch(&mut self) -> Result<()> {
+        let binary = [
+            "/usr/sbin/nats-server",
+            "/usr/bin/nats-server",
+            "/usr/local/bin/nats-server",
+        ]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .unwrap_or("nats-server");
+        let child = Command::new(binary)
+            .args([
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-js",
+                "-sd",
+            ])
+            .arg(&self.store)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .context("cannot start nats-server")?;
+        self.child = Some(child);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+            .await
+            .is_err()
+        {
+            if tokio::time::Instant::now() > deadline {
+                bail!("nats-server did not start");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(())
+    }
+
+    /// Stops the server (its stored stream survives on disk).
+    pub async fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill().await;
+        }
+    }
+
+    /// Starts it again on the same port and store.
+    pub async fn restart(&mut self) -> Result<()> {
+        self.stop().await;
+        self.launch().await
+    }
+}
+
+impl Drop for Nats {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.start_kill();
+        }
+        let _ = std::fs::remove_dir_all(&self.store);
+    }
 }
 
 /// Polls `url` until it answers 200.
