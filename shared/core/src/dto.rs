@@ -7,6 +7,7 @@ use crate::ids::{ChannelId, CommunityId, MessageId, NotificationId, UserId};
 
 /// A user as others see them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserDto {
     pub id: UserId,
     pub username: String,
@@ -15,6 +16,7 @@ pub struct UserDto {
 
 /// A community the caller belongs to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommunityDto {
     pub id: CommunityId,
     pub name: String,
@@ -23,6 +25,7 @@ pub struct CommunityDto {
 
 /// The kind of a channel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelKind {
     Text,
@@ -33,6 +36,7 @@ pub enum ChannelKind {
 
 /// Who may see a community channel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
     Public,
@@ -41,6 +45,7 @@ pub enum Visibility {
 
 /// A channel, DM or group DM, with the caller's unread state when they are a member.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelDto {
     pub id: ChannelId,
     pub community_id: Option<CommunityId>,
@@ -72,6 +77,7 @@ pub struct ChannelDto {
 
 /// The caller, with the communities they belong to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeDto {
     pub user: UserDto,
     pub communities: Vec<CommunityDto>,
@@ -79,6 +85,7 @@ pub struct MeDto {
 
 /// A message or thread reply.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageDto {
     pub id: MessageId,
     pub channel_id: ChannelId,
@@ -105,6 +112,7 @@ pub struct MessageDto {
 
 /// One emoji's reactions on a message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReactionDto {
     pub emoji: String,
     pub count: i64,
@@ -113,6 +121,7 @@ pub struct ReactionDto {
 
 /// Body of `POST /api/channels/{id}/messages`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateMessage {
     /// Markdown, up to [`crate::limits::MAX_MESSAGE_CHARS`] characters.
     pub body: String,
@@ -126,12 +135,14 @@ pub struct CreateMessage {
 
 /// Body of `PATCH /api/messages/{id}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EditMessage {
     pub body: String,
 }
 
 /// A member's role in a community.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Member,
@@ -165,6 +176,7 @@ impl Role {
 
 /// A member of a community.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemberDto {
     pub user: UserDto,
     pub role: Role,
@@ -174,6 +186,7 @@ pub struct MemberDto {
 
 /// Body of `POST /api/communities`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateCommunity {
     pub name: String,
     /// Made from the name when absent.
@@ -183,6 +196,7 @@ pub struct CreateCommunity {
 
 /// Body of `PATCH /api/communities/{id}`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateCommunity {
     #[serde(default)]
     pub name: Option<String>,
@@ -192,6 +206,7 @@ pub struct UpdateCommunity {
 
 /// Body of `PATCH /api/communities/{id}/members/{user_id}`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateMember {
     #[serde(default)]
     pub role: Option<Role>,
@@ -205,6 +220,7 @@ pub struct UpdateMember {
 
 /// Body of `POST /api/communities/{id}/channels`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateChannel {
     pub name: String,
     #[serde(default = "public")]
@@ -226,6 +242,7 @@ fn text() -> ChannelKind {
 
 /// Body of `PATCH /api/channels/{id}`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateChannel {
     #[serde(default)]
     pub name: Option<String>,
@@ -235,12 +252,14 @@ pub struct UpdateChannel {
 
 /// Body of `POST /api/channels/{id}/members`: invite someone into a channel.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AddMember {
     pub user_id: UserId,
 }
 
 /// Body of `POST /api/dms`: a DM with one user, or a group DM with several.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StartDm {
     #[serde(default)]
     pub user_ids: Vec<UserId>,
@@ -251,6 +270,7 @@ pub struct StartDm {
 /// Body of `POST /api/channels/{id}/read`: everything up to `message_id` (or the end) is
 /// read.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MarkRead {
     #[serde(default)]
     pub message_id: Option<MessageId>,
@@ -259,12 +279,14 @@ pub struct MarkRead {
 /// Body of `POST /api/channels/{id}/unread`: `message_id` and everything after it become
 /// unread.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MarkUnread {
     pub message_id: MessageId,
 }
 
 /// The caller's read position in a channel.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReadState {
     pub channel_id: ChannelId,
     pub last_read_seq: i64,
@@ -274,6 +296,7 @@ pub struct ReadState {
 
 /// What a notification is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationKind {
     Mention,
@@ -309,6 +332,7 @@ impl NotificationKind {
 
 /// A notification.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NotificationDto {
     pub id: NotificationId,
     pub kind: NotificationKind,
@@ -323,6 +347,7 @@ pub struct NotificationDto {
 
 /// A page of notifications, newest first.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NotificationPage {
     pub notifications: Vec<NotificationDto>,
     pub unread_count: i64,
@@ -331,6 +356,7 @@ pub struct NotificationPage {
 
 /// Body of `POST /api/notifications/read`: these ids, or all.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MarkNotificationsRead {
     #[serde(default)]
     pub ids: Vec<NotificationId>,
@@ -340,6 +366,7 @@ pub struct MarkNotificationsRead {
 
 /// Whether a user is online: a heartbeat within the last two minutes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PresenceDto {
     pub user_id: UserId,
     pub online: bool,
@@ -348,6 +375,7 @@ pub struct PresenceDto {
 
 /// One page of messages, oldest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessagePage {
     pub messages: Vec<MessageDto>,
     /// Whether more messages lie beyond this page in the direction it was read.
@@ -356,6 +384,7 @@ pub struct MessagePage {
 
 /// What an API token may do. A person's session may do everything their role allows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Scope {
     #[serde(rename = "messages:read")]
     MessagesRead,

@@ -435,6 +435,7 @@ fn date(value: &str) -> Option<NaiveDate> {
 
 /// The channel a result was found in.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchChannelDto {
     pub id: ChannelId,
     /// `None` for DMs.
@@ -445,6 +446,7 @@ pub struct SearchChannelDto {
 
 /// One search result.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchResultDto {
     pub message: MessageDto,
     pub channel: SearchChannelDto,
@@ -457,6 +459,7 @@ pub struct SearchResultDto {
 
 /// Body of `GET /api/search`: best results first.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchPage {
     pub results: Vec<SearchResultDto>,
     /// Pass as `cursor` (with the same `q`) for the next page; `None` on the last page.

@@ -243,6 +243,14 @@ impl Client {
             .await
     }
 
+    /// Tells the session manager at `path` (`/tui/typing`) that the caller started (or,
+    /// with `typing == false`, stopped) typing in `channel`.
+    pub async fn typing(&self, path: &str, channel: ChannelId, typing: bool) -> Result<()> {
+        let body = serde_json::json!({ "channel_id": channel, "typing": typing });
+        self.send_empty(self.request(Method::POST, path).json(&body))
+            .await
+    }
+
     /// The people who share a channel or DM with the caller.
     pub async fn contacts(&self) -> Result<Vec<UserId>> {
         self.send(self.request(Method::GET, "/api/me/contacts"))

@@ -10,6 +10,7 @@ mod error;
 mod identity;
 mod search;
 pub mod sse;
+pub mod typing;
 
 pub use client::{Client, PageCursor};
 pub use error::{Error, Result};
