@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod handlers;
+pub mod openapi;
 pub mod posting;
 pub mod relay;
 pub mod routes;

@@ -48,6 +48,9 @@ pub struct Results {
     pub gw_p50_ms: Option<f64>,
     pub api_p50_ms: Option<f64>,
     pub gw_overhead_p50_ms: Option<f64>,
+    /// One post at a time (nothing else running), through the gateway and direct.
+    pub post_one_gw_p50_ms: Option<f64>,
+    pub post_one_api_p50_ms: Option<f64>,
     // (f) cold start to /ready; the slowest service is `cold_start_ms`.
     pub cold_start_ms: Option<f64>,
     pub cold_start_api_ms: Option<f64>,
@@ -232,6 +235,16 @@ impl Results {
             Row::new("e gateway", "gw_overhead_p50_ms", self.gw_overhead_p50_ms)
                 .versus(ratio(self.gw_p50_ms, self.api_p50_ms, "direct"))
                 .target(Target::AtMost(0.3)),
+            Row::new(
+                "e gateway",
+                "post_one_gw_p50_ms (one POST via gw)",
+                self.post_one_gw_p50_ms,
+            ),
+            Row::new(
+                "e gateway",
+                "post_one_api_p50_ms (one POST direct)",
+                self.post_one_api_p50_ms,
+            ),
             Row::new("f cold start", "cold_start_api_ms", self.cold_start_api_ms),
             Row::new(
                 "f cold start",

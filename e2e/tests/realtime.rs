@@ -176,3 +176,45 @@ async fn the_browser_stream_on_web_sm_delivers_and_resumes() -> Result<()> {
     assert_eq!(r.status(), 401);
     Ok(())
 }
+
+#[tokio::test]
+async fn presence_changes_arrive_in_batches_for_contacts_only() -> Result<()> {
+    let stack = common::Stack::start_with(common::StackOptions {
+        env: vec![("AJET_PRESENCE_INTERVAL_SECS", "1".to_owned())],
+        ..Default::default()
+    })
+    .await?;
+    let (alice, bob) = (stack.user("alice").await?, stack.user("bob").await?);
+    let mut bob_stream = open(&stack, &bob, "/tui/stream").await?;
+    let alice_sdk = stack.sdk(&alice)?;
+    let alice_id = alice_sdk.me().await?.user.id;
+    // Someone with no channel in common: their heartbeats are not Bob's business.
+    let mut conn = sqlx::PgPool::connect(&stack.database_url).await?;
+    let stranger = stack.user("stranger").await?;
+    sqlx::query("DELETE FROM channel_members WHERE user_id = (SELECT id FROM users WHERE username = 'stranger')")
+        .execute(&mut *conn.acquire().await?)
+        .await?;
+    conn.close().await;
+    let stranger_sdk = stack.sdk(&stranger)?;
+    let stranger_id = stranger_sdk.me().await?.user.id;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    stranger_sdk.heartbeat().await?;
+    alice_sdk.heartbeat().await?;
+    let batch = next_matching(&mut bob_stream, Duration::from_secs(5), |e| {
+        matches!(e.data, EventData::PresenceUpdated { .. })
+    })
+    .await?;
+    let EventData::PresenceUpdated { changes } = batch.data else {
+        bail!("not a presence batch");
+    };
+    assert!(
+        changes.iter().any(|c| c.user_id == alice_id && c.online),
+        "{changes:?}"
+    );
+    assert!(
+        !changes.iter().any(|c| c.user_id == stranger_id),
+        "{changes:?}"
+    );
+    Ok(())
+}

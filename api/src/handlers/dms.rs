@@ -18,6 +18,23 @@ const MAX_GROUP: usize = 15;
 /// With one other person: their DM with the caller, created on first use — exactly one
 /// per pair, even when both start it at the same moment (200 when it existed, 201 when
 /// created). With several: a new group DM (201).
+#[utoipa::path(
+    post,
+    path = "/dms",
+    tag = "dms",
+    security(("bearer" = [])),
+    request_body = StartDm,
+    responses(
+        (status = 201, description = "Created: the DM (first time) or a new group DM.", body = ChannelDto),
+        (status = 200, description = "The DM with that person existed already.", body = ChannelDto),
+        (status = 400, description = "The path, query string or body could not be read.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `messages:write` scope.", body = ErrorBody),
+        (status = 404, description = "A user named does not exist.", body = ErrorBody),
+        (status = 413, description = "The body is larger than the api accepts.", body = ErrorBody),
+        (status = 422, description = "Nobody else was named, or too many people for a group DM.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id))]
 pub async fn start_dm(
     State(state): State<AppState>,

@@ -9,6 +9,16 @@ use crate::error::{Error, Result};
 use crate::state::AppState;
 
 /// Who the token belongs to.
+#[utoipa::path(
+    get,
+    path = "/me",
+    tag = "me",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller and their communities.", body = MeDto),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id))]
 pub async fn get_me(State(state): State<AppState>, user: AuthUser) -> Result<Json<MeDto>> {
     let mut conn = state.db.acquire().await?;

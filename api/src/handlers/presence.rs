@@ -14,6 +14,16 @@ use crate::state::AppState;
 /// `POST /api/heartbeat`: answered at once; the write happens in the background. Each
 /// heartbeat is announced on the user's communities' presence subjects (ephemeral): the
 /// session managers turn them into batched online/offline changes for their clients.
+#[utoipa::path(
+    post,
+    path = "/heartbeat",
+    tag = "presence",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Noted; the caller counts as online for two minutes."),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id))]
 pub async fn heartbeat(State(state): State<AppState>, user: AuthUser) -> StatusCode {
     let id = user.id;
@@ -49,6 +59,17 @@ async fn record(state: &AppState, user: UserId) -> Result<(), sqlx::Error> {
 
 /// `GET /api/me/contacts`: the people who share a channel or DM with the caller, whose
 /// presence matters to them.
+#[utoipa::path(
+    get,
+    path = "/me/contacts",
+    tag = "me",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The ids of the people who share a channel or DM with the caller.", body = [UserId]),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `channels:read` scope.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id))]
 pub async fn get_contacts(
     State(state): State<AppState>,
@@ -60,12 +81,30 @@ pub async fn get_contacts(
 }
 
 /// `?user_ids=<id>,<id>…`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PresenceQuery {
+    /// 1 to 200 user ids, separated by commas.
     pub user_ids: String,
 }
 
 /// `GET /api/presence?user_ids=…`: who of these is online (at most 200 at once).
+#[utoipa::path(
+    get,
+    path = "/presence",
+    tag = "presence",
+    security(("bearer" = [])),
+    params(
+        PresenceQuery
+    ),
+    responses(
+        (status = 200, description = "Whether each of these users is online.", body = [PresenceDto]),
+        (status = 400, description = "The query is missing, or an entry is not a user id.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `channels:read` scope.", body = ErrorBody),
+        (status = 422, description = "Fewer than 1 or more than 200 ids.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id))]
 pub async fn get_presence(
     State(state): State<AppState>,

@@ -372,3 +372,108 @@ async fn presence_is_batched_and_filtered_to_contacts() {
             .is_err()
     );
 }
+
+/// A NATS server of this test's own, whose stream forgets events after a second.
+struct ShortMemoryNats {
+    child: std::process::Child,
+    store: std::path::PathBuf,
+    url: String,
+}
+
+impl ShortMemoryNats {
+    fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let store = std::env::temp_dir().join(format!("ajet-nats-{}", uuid_like()));
+        let binary = [
+            "/usr/sbin/nats-server",
+            "/usr/bin/nats-server",
+            "/usr/local/bin/nats-server",
+        ]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .unwrap_or("nats-server");
+        let child = std::process::Command::new(binary)
+            .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
+            .arg(&store)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        Self {
+            child,
+            store,
+            url: format!("nats://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for ShortMemoryNats {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.store);
+    }
+}
+
+fn uuid_like() -> String {
+    format!(
+        "{:x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
+}
+
+#[tokio::test]
+async fn a_client_away_longer_than_the_stream_keeps_is_told_to_reload() {
+    let nats = ShortMemoryNats::start();
+    let settings = StreamSettings {
+        max_age: Duration::from_secs(1),
+        duplicate_window: Duration::from_secs(1),
+    };
+    let mut bus = None;
+    for _ in 0..50 {
+        if let Ok(b) = NatsBus::connect(&nats.url, "reload-test", settings).await
+            && b.ensure_stream().await.is_ok()
+        {
+            bus = Some(Arc::new(b));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let bus = bus.expect("the test's NATS did not start");
+    let hub = hub(&bus);
+    let community = CommunityId::new();
+    let channel = ChannelId::new();
+    let me = access(UserId::new(), &[(channel, Some(community))]);
+    let mut sub = hub.subscribe(me.clone(), None, None).await;
+    let seen = publish(&bus, community, channel, "seen").await;
+    assert_eq!(next(&mut sub).await.0, seen);
+    drop(sub);
+
+    publish(&bus, community, channel, "forgotten").await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let latest = publish(&bus, community, channel, "kept").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let mut again = hub.subscribe(me, None, Some(seen)).await;
+    let env = next_any_skipping_hello(&mut again).await;
+    assert!(matches!(env.data, EventData::Reload { .. }), "{env:?}");
+    assert!(
+        env.id.unwrap() >= latest - 1,
+        "the reload carries the position to resume from"
+    );
+}
+
+async fn next_any_skipping_hello(sub: &mut Subscription) -> Envelope {
+    loop {
+        let env = next_any(sub).await;
+        if !matches!(env.data, EventData::Hello { .. }) {
+            return env;
+        }
+    }
+}

@@ -15,6 +15,26 @@ use crate::state::AppState;
 
 /// Any member of the community may create a channel; its creator is its first member.
 /// A public channel is announced to the whole community, a private one to nobody else.
+#[utoipa::path(
+    post,
+    path = "/communities/{community_id}/channels",
+    tag = "channels",
+    security(("bearer" = [])),
+    params(
+        ("community_id" = CommunityId, Path, description = "The community."),
+    ),
+    request_body = CreateChannel,
+    responses(
+        (status = 201, description = "Created; the caller is its first member.", body = ChannelDto),
+        (status = 400, description = "The path, query string or body could not be read.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `channels:write` scope; or the caller is banned from the community.", body = ErrorBody),
+        (status = 404, description = "No such community, or the caller is not a member of it.", body = ErrorBody),
+        (status = 409, description = "A channel with that name exists already in the community.", body = ErrorBody),
+        (status = 413, description = "The body is larger than the api accepts.", body = ErrorBody),
+        (status = 422, description = "The name or topic is not valid, or the kind is a DM kind.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, community.id = %community))]
 pub async fn create_channel(
     State(state): State<AppState>,

@@ -9,13 +9,25 @@ use crate::auth::AuthUser;
 use crate::error::Result;
 use crate::state::AppState;
 
-#[derive(Serialize, Deserialize)]
+/// Body of `GET /api/channels`.
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ChannelList {
     pub channels: Vec<ChannelDto>,
 }
 
 /// Every channel and DM the caller belongs to, for the sidebar: unread and mention counts
 /// included. Channels of communities the caller is banned from are left out.
+#[utoipa::path(
+    get,
+    path = "/channels",
+    tag = "channels",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every channel and DM the caller is in, with unread and mention counts.", body = ChannelList),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `channels:read` scope.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id))]
 pub async fn list_channels(
     State(state): State<AppState>,

@@ -16,6 +16,22 @@ use crate::state::AppState;
 
 /// `POST /api/channels/{channel_id}/join`: join a public channel of one's community.
 /// Private channels answer 404 to outsiders, as if they did not exist.
+#[utoipa::path(
+    post,
+    path = "/channels/{channel_id}/join",
+    tag = "channels",
+    security(("bearer" = [])),
+    params(
+        ("channel_id" = ChannelId, Path, description = "The channel, DM or group DM."),
+    ),
+    responses(
+        (status = 204, description = "The caller is a member (joining twice changes nothing)."),
+        (status = 400, description = "An id in the path is not a UUID.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `channels:write` scope; or the channel is archived, or the caller is banned.", body = ErrorBody),
+        (status = 404, description = "No such channel, or the caller is not a member of it (private channels and DMs answer 404 to outsiders).", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, channel.id = %id))]
 pub async fn join_channel(
     State(state): State<AppState>,
@@ -71,6 +87,23 @@ pub async fn join_channel(
 
 /// `POST /api/channels/{channel_id}/leave`: leave a channel or group DM. A 1:1 DM cannot
 /// be left.
+#[utoipa::path(
+    post,
+    path = "/channels/{channel_id}/leave",
+    tag = "channels",
+    security(("bearer" = [])),
+    params(
+        ("channel_id" = ChannelId, Path, description = "The channel, DM or group DM."),
+    ),
+    responses(
+        (status = 204, description = "The caller has left."),
+        (status = 400, description = "An id in the path is not a UUID.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `channels:write` scope.", body = ErrorBody),
+        (status = 404, description = "No such channel, or the caller is not a member of it (private channels and DMs answer 404 to outsiders).", body = ErrorBody),
+        (status = 422, description = "A 1:1 DM cannot be left.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, channel.id = %id))]
 pub async fn leave_channel(
     State(state): State<AppState>,
@@ -105,6 +138,25 @@ pub async fn leave_channel(
 
 /// `POST /api/channels/{channel_id}/members`: a member brings someone from the community
 /// into the channel (the way into a private channel). They get an invite notification.
+#[utoipa::path(
+    post,
+    path = "/channels/{channel_id}/members",
+    tag = "channels",
+    security(("bearer" = [])),
+    params(
+        ("channel_id" = ChannelId, Path, description = "The channel, DM or group DM."),
+    ),
+    request_body = AddMember,
+    responses(
+        (status = 204, description = "The user is a member (adding twice changes nothing); they get an invite notification."),
+        (status = 400, description = "The path, query string or body could not be read.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `channels:write` scope; or the caller may not post there, or the user is banned.", body = ErrorBody),
+        (status = 404, description = "No such channel (or the caller is not in it), or the user is not a member of the community.", body = ErrorBody),
+        (status = 413, description = "The body is larger than the api accepts.", body = ErrorBody),
+        (status = 422, description = "People cannot be added to a DM.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, channel.id = %id))]
 pub async fn add_member(
     State(state): State<AppState>,
@@ -179,6 +231,22 @@ pub async fn add_member(
 }
 
 /// `GET /api/channels/{channel_id}/members`: who is in the channel.
+#[utoipa::path(
+    get,
+    path = "/channels/{channel_id}/members",
+    tag = "channels",
+    security(("bearer" = [])),
+    params(
+        ("channel_id" = ChannelId, Path, description = "The channel, DM or group DM."),
+    ),
+    responses(
+        (status = 200, description = "The channel's members, by username.", body = [UserDto]),
+        (status = 400, description = "An id in the path is not a UUID.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `channels:read` scope; or the caller is banned from its community.", body = ErrorBody),
+        (status = 404, description = "No such channel, or the caller is not a member of it (private channels and DMs answer 404 to outsiders).", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, channel.id = %id))]
 pub async fn list_members(
     State(state): State<AppState>,

@@ -13,6 +13,24 @@ use crate::events::Recorder;
 use crate::state::AppState;
 
 /// Everything up to `message_id` (or the channel's end) is read.
+#[utoipa::path(
+    post,
+    path = "/channels/{channel_id}/read",
+    tag = "channels",
+    security(("bearer" = [])),
+    params(
+        ("channel_id" = ChannelId, Path, description = "The channel, DM or group DM."),
+    ),
+    request_body(content = Option<MarkRead>, description = "Optional: without a body (or without `message_id`) everything is read.", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The caller's read position and counts.", body = ReadState),
+        (status = 400, description = "An id in the path is not a UUID, or the body is not a read marker.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `messages:read` scope; or the caller is banned from its community.", body = ErrorBody),
+        (status = 404, description = "No such channel, or the caller is not a member of it (private channels and DMs answer 404 to outsiders).", body = ErrorBody),
+        (status = 422, description = "The message is not in this channel.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, channel.id = %id))]
 pub async fn mark_read(
     State(state): State<AppState>,
@@ -38,6 +56,25 @@ pub async fn mark_read(
 }
 
 /// `message_id` and everything after it become unread.
+#[utoipa::path(
+    post,
+    path = "/channels/{channel_id}/unread",
+    tag = "channels",
+    security(("bearer" = [])),
+    params(
+        ("channel_id" = ChannelId, Path, description = "The channel, DM or group DM."),
+    ),
+    request_body = MarkUnread,
+    responses(
+        (status = 200, description = "The caller's read position and counts.", body = ReadState),
+        (status = 400, description = "The path, query string or body could not be read.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `messages:read` scope; or the caller is banned from its community.", body = ErrorBody),
+        (status = 404, description = "No such channel, or the caller is not a member of it (private channels and DMs answer 404 to outsiders).", body = ErrorBody),
+        (status = 413, description = "The body is larger than the api accepts.", body = ErrorBody),
+        (status = 422, description = "The message is not in this channel.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, channel.id = %id))]
 pub async fn mark_unread(
     State(state): State<AppState>,

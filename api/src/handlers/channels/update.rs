@@ -14,6 +14,26 @@ use crate::events::Recorder;
 use crate::state::AppState;
 
 /// Any member may set the topic; renaming takes a moderator. DMs have neither.
+#[utoipa::path(
+    patch,
+    path = "/channels/{channel_id}",
+    tag = "channels",
+    security(("bearer" = [])),
+    params(
+        ("channel_id" = ChannelId, Path, description = "The channel, DM or group DM."),
+    ),
+    request_body = UpdateChannel,
+    responses(
+        (status = 200, description = "The channel as it now is.", body = ChannelDto),
+        (status = 400, description = "The path, query string or body could not be read.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `channels:write` scope; or renaming without being a moderator, or posting is not allowed there (archived, muted, banned).", body = ErrorBody),
+        (status = 404, description = "No such channel, or the caller is not a member of it (private channels and DMs answer 404 to outsiders).", body = ErrorBody),
+        (status = 409, description = "A channel with that name exists already in the community.", body = ErrorBody),
+        (status = 413, description = "The body is larger than the api accepts.", body = ErrorBody),
+        (status = 422, description = "Nothing to change, the name or topic is not valid, or the channel is a DM.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, channel.id = %id))]
 pub async fn update_channel(
     State(state): State<AppState>,
@@ -49,6 +69,24 @@ pub async fn update_channel(
 }
 
 /// Archives a channel: it stays readable, nothing more can be posted. Moderators only.
+#[utoipa::path(
+    post,
+    path = "/channels/{channel_id}/archive",
+    tag = "channels",
+    security(("bearer" = [])),
+    params(
+        ("channel_id" = ChannelId, Path, description = "The channel, DM or group DM."),
+    ),
+    responses(
+        (status = 200, description = "The archived channel.", body = ChannelDto),
+        (status = 400, description = "An id in the path is not a UUID.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `channels:write` scope; or the caller is not a moderator.", body = ErrorBody),
+        (status = 404, description = "No such channel, or the caller is not a member of it (private channels and DMs answer 404 to outsiders).", body = ErrorBody),
+        (status = 409, description = "The channel is archived already.", body = ErrorBody),
+        (status = 422, description = "DMs cannot be archived.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, channel.id = %id))]
 pub async fn archive_channel(
     State(state): State<AppState>,

@@ -11,6 +11,22 @@ use crate::error::{Error, JsonBody, Result};
 use crate::state::AppState;
 
 /// Any person may create a community; they become its owner, with a `#general` to start.
+#[utoipa::path(
+    post,
+    path = "/communities",
+    tag = "communities",
+    security(("bearer" = [])),
+    request_body = CreateCommunity,
+    responses(
+        (status = 201, description = "Created; the caller is its owner and a member of its `#general`.", body = CommunityDto),
+        (status = 400, description = "The path, query string or body could not be read.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `admin` scope.", body = ErrorBody),
+        (status = 409, description = "The slug is taken.", body = ErrorBody),
+        (status = 413, description = "The body is larger than the api accepts.", body = ErrorBody),
+        (status = 422, description = "The name or slug is not valid.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id))]
 pub async fn create_community(
     State(state): State<AppState>,

@@ -11,6 +11,17 @@ use crate::error::{PathParam, Result};
 use crate::state::AppState;
 
 /// The communities the caller belongs to.
+#[utoipa::path(
+    get,
+    path = "/communities",
+    tag = "communities",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's communities.", body = [CommunityDto]),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `channels:read` scope.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id))]
 pub async fn list_communities(
     State(state): State<AppState>,
@@ -23,7 +34,7 @@ pub async fn list_communities(
 }
 
 /// A community with the public channels the caller could join.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CommunityView {
     #[serde(flatten)]
     pub community: CommunityDto,
@@ -31,6 +42,22 @@ pub struct CommunityView {
 }
 
 /// One community the caller belongs to.
+#[utoipa::path(
+    get,
+    path = "/communities/{community_id}",
+    tag = "communities",
+    security(("bearer" = [])),
+    params(
+        ("community_id" = CommunityId, Path, description = "The community."),
+    ),
+    responses(
+        (status = 200, description = "The community, with the public channels the caller could join.", body = CommunityView),
+        (status = 400, description = "An id in the path is not a UUID.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `channels:read` scope; or the caller is banned from the community.", body = ErrorBody),
+        (status = 404, description = "No such community, or the caller is not a member of it.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, community.id = %id))]
 pub async fn get_community(
     State(state): State<AppState>,

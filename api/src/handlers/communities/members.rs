@@ -16,13 +16,34 @@ use crate::events::Recorder;
 use crate::state::AppState;
 
 /// `?after=<username>&limit=N`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MembersQuery {
+    /// The page after this username.
     pub after: Option<String>,
+    /// At most this many, 1 to 500 (default 100).
     pub limit: Option<u32>,
 }
 
 /// `GET /api/communities/{community_id}/members`: members by username, paged.
+#[utoipa::path(
+    get,
+    path = "/communities/{community_id}/members",
+    tag = "communities",
+    security(("bearer" = [])),
+    params(
+        ("community_id" = CommunityId, Path, description = "The community."),
+        MembersQuery
+    ),
+    responses(
+        (status = 200, description = "A page of members, by username.", body = [MemberDto]),
+        (status = 400, description = "The path, query string or body could not be read.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `channels:read` scope; or the caller is banned from the community.", body = ErrorBody),
+        (status = 404, description = "No such community, or the caller is not a member of it.", body = ErrorBody),
+        (status = 422, description = "`limit` is out of range.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, community.id = %id))]
 pub async fn list_members(
     State(state): State<AppState>,
@@ -45,6 +66,26 @@ pub async fn list_members(
 /// `PATCH /api/communities/{community_id}/members/{user_id}`: a member changes their own
 /// nickname and avatar; moderators change roles. Ownership is handed over by making
 /// someone else owner, which makes the previous owner an admin.
+#[utoipa::path(
+    patch,
+    path = "/communities/{community_id}/members/{user_id}",
+    tag = "communities",
+    security(("bearer" = [])),
+    params(
+        ("community_id" = CommunityId, Path, description = "The community."),
+        ("user_id" = UserId, Path, description = "The member."),
+    ),
+    request_body = UpdateMember,
+    responses(
+        (status = 200, description = "The member as they now are.", body = MemberDto),
+        (status = 400, description = "The path, query string or body could not be read.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `admin` scope; or the caller may not make this change (someone else's nickname or avatar, or a role change beyond theirs).", body = ErrorBody),
+        (status = 404, description = "No such community, or the user is not a member of it.", body = ErrorBody),
+        (status = 413, description = "The body is larger than the api accepts.", body = ErrorBody),
+        (status = 422, description = "A nickname or avatar URL is too long.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, community.id = %id, target.id = %target))]
 pub async fn update_member(
     State(state): State<AppState>,
@@ -183,6 +224,22 @@ async fn change_role(
 
 /// `POST /api/communities/{community_id}/leave`: leave the community and all its channels.
 /// The owner must hand ownership over first.
+#[utoipa::path(
+    post,
+    path = "/communities/{community_id}/leave",
+    tag = "communities",
+    security(("bearer" = [])),
+    params(
+        ("community_id" = CommunityId, Path, description = "The community."),
+    ),
+    responses(
+        (status = 204, description = "The caller has left the community and its channels."),
+        (status = 400, description = "An id in the path is not a UUID.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 404, description = "No such community, or the caller is not a member of it.", body = ErrorBody),
+        (status = 409, description = "The owner cannot leave before handing ownership over.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, community.id = %id))]
 pub async fn leave_community(
     State(state): State<AppState>,

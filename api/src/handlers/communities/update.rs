@@ -11,6 +11,26 @@ use crate::error::{Error, JsonBody, PathParam, Result};
 use crate::state::AppState;
 
 /// Owners and admins rename the community or change its slug.
+#[utoipa::path(
+    patch,
+    path = "/communities/{community_id}",
+    tag = "communities",
+    security(("bearer" = [])),
+    params(
+        ("community_id" = CommunityId, Path, description = "The community."),
+    ),
+    request_body = UpdateCommunity,
+    responses(
+        (status = 200, description = "The community as it now is.", body = CommunityDto),
+        (status = 400, description = "The path, query string or body could not be read.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `admin` scope; or the caller is not an owner or admin of the community.", body = ErrorBody),
+        (status = 404, description = "No such community, or the caller is not a member of it.", body = ErrorBody),
+        (status = 409, description = "The slug is taken.", body = ErrorBody),
+        (status = 413, description = "The body is larger than the api accepts.", body = ErrorBody),
+        (status = 422, description = "Nothing to change, or the name or slug is not valid.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, community.id = %id))]
 pub async fn update_community(
     State(state): State<AppState>,

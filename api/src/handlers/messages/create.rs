@@ -15,6 +15,27 @@ use crate::state::AppState;
 
 /// Posts a message. A repeated idempotency key returns the first message (200) instead of
 /// posting again (201).
+#[utoipa::path(
+    post,
+    path = "/channels/{channel_id}/messages",
+    tag = "messages",
+    security(("bearer" = [])),
+    params(
+        ("channel_id" = ChannelId, Path, description = "The channel, DM or group DM."),
+    ),
+    request_body = CreateMessage,
+    responses(
+        (status = 201, description = "Posted.", body = MessageDto),
+        (status = 200, description = "The idempotency key was used before: the message first posted with it; nothing new is stored.", body = MessageDto),
+        (status = 400, description = "The path, query string or body could not be read.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `messages:write` scope; or posting is not allowed there (archived, muted, banned).", body = ErrorBody),
+        (status = 404, description = "No such channel (or the caller is not in it), or the parent is not in this channel.", body = ErrorBody),
+        (status = 409, description = "The parent has been deleted, or the idempotency key was used for another message.", body = ErrorBody),
+        (status = 413, description = "The body, or the message in it (over 16,000 characters), is too large.", body = ErrorBody),
+        (status = 422, description = "The message is empty, the idempotency key is not valid, or the parent is a reply.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, channel.id = %channel_id))]
 pub async fn create_message(
     State(state): State<AppState>,

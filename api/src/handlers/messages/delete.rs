@@ -14,6 +14,22 @@ use crate::state::AppState;
 
 /// Leaves a tombstone: the body, reactions and mentions go, the thread keeps its shape.
 /// Deleting twice is fine (204 both times).
+#[utoipa::path(
+    delete,
+    path = "/messages/{message_id}",
+    tag = "messages",
+    security(("bearer" = [])),
+    params(
+        ("message_id" = MessageId, Path, description = "The message."),
+    ),
+    responses(
+        (status = 204, description = "Deleted: a tombstone stays (deleting twice is fine)."),
+        (status = 400, description = "An id in the path is not a UUID.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `messages:write` scope; or the caller is neither the author nor a moderator.", body = ErrorBody),
+        (status = 404, description = "No such message, or the caller cannot read its channel.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, message.id = %id))]
 pub async fn delete_message(
     State(state): State<AppState>,

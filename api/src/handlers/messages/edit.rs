@@ -13,6 +13,26 @@ use crate::state::AppState;
 
 /// Replaces the body; mentions are parsed again. Only the author may edit, and not a
 /// deleted message.
+#[utoipa::path(
+    patch,
+    path = "/messages/{message_id}",
+    tag = "messages",
+    security(("bearer" = [])),
+    params(
+        ("message_id" = MessageId, Path, description = "The message."),
+    ),
+    request_body = EditMessage,
+    responses(
+        (status = 200, description = "The message as it now is.", body = MessageDto),
+        (status = 400, description = "The path, query string or body could not be read.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `messages:write` scope; or the caller is not the author, or may not post there.", body = ErrorBody),
+        (status = 404, description = "No such message, or the caller cannot read its channel.", body = ErrorBody),
+        (status = 409, description = "The message has been deleted.", body = ErrorBody),
+        (status = 413, description = "The body, or the message in it (over 16,000 characters), is too large.", body = ErrorBody),
+        (status = 422, description = "The message is empty.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, message.id = %id))]
 pub async fn edit_message(
     State(state): State<AppState>,

@@ -14,15 +14,37 @@ use crate::error::{Error, PathParam, QueryParams, Result};
 use crate::state::AppState;
 
 /// `?before=<message id>` or `?after=<message id>`, and `limit`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// The page just before this message (not with `after`).
     pub before: Option<MessageId>,
+    /// The page just after this message (not with `before`).
     pub after: Option<MessageId>,
+    /// At most this many, 1 to 200 (default 50).
     pub limit: Option<u32>,
 }
 
 /// Top-level messages, oldest first: the newest page by default, or the page before or
 /// after a message.
+#[utoipa::path(
+    get,
+    path = "/channels/{channel_id}/messages",
+    tag = "messages",
+    security(("bearer" = [])),
+    params(
+        ("channel_id" = ChannelId, Path, description = "The channel, DM or group DM."),
+        PageQuery
+    ),
+    responses(
+        (status = 200, description = "A page of top-level messages, oldest first.", body = MessagePage),
+        (status = 400, description = "The path or query could not be read, both `before` and `after` were given, or the cursor is not a message of this channel.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `messages:read` scope; or the caller is banned from its community.", body = ErrorBody),
+        (status = 404, description = "No such channel, or the caller is not a member of it (private channels and DMs answer 404 to outsiders).", body = ErrorBody),
+        (status = 422, description = "`limit` is out of range.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, channel.id = %channel_id))]
 pub async fn list_messages(
     State(state): State<AppState>,

@@ -13,6 +13,25 @@ use crate::state::AppState;
 
 /// Adds the caller's reaction; doing it twice changes nothing. Answers the message's
 /// reactions.
+#[utoipa::path(
+    put,
+    path = "/messages/{message_id}/reactions/{emoji}",
+    tag = "messages",
+    security(("bearer" = [])),
+    params(
+        ("message_id" = MessageId, Path, description = "The message."),
+        ("emoji" = String, Path, description = "One Unicode emoji, URL-encoded; the presentation selector U+FE0F is optional."),
+    ),
+    responses(
+        (status = 200, description = "The message's reactions, with the caller's (adding twice changes nothing).", body = [ReactionDto]),
+        (status = 400, description = "An id in the path is not a UUID.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `messages:write` scope; or the caller may not post there.", body = ErrorBody),
+        (status = 404, description = "No such message, or the caller cannot read its channel.", body = ErrorBody),
+        (status = 409, description = "The message has been deleted.", body = ErrorBody),
+        (status = 422, description = "The emoji is not a single Unicode emoji.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, message.id = %id))]
 pub async fn add_reaction(
     State(state): State<AppState>,
@@ -24,6 +43,25 @@ pub async fn add_reaction(
 }
 
 /// Removes the caller's reaction; removing one that is not there changes nothing.
+#[utoipa::path(
+    delete,
+    path = "/messages/{message_id}/reactions/{emoji}",
+    tag = "messages",
+    security(("bearer" = [])),
+    params(
+        ("message_id" = MessageId, Path, description = "The message."),
+        ("emoji" = String, Path, description = "One Unicode emoji, URL-encoded; the presentation selector U+FE0F is optional."),
+    ),
+    responses(
+        (status = 200, description = "The message's reactions, without the caller's (removing one not there changes nothing).", body = [ReactionDto]),
+        (status = 400, description = "An id in the path is not a UUID.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `messages:write` scope.", body = ErrorBody),
+        (status = 404, description = "No such message, or the caller cannot read its channel.", body = ErrorBody),
+        (status = 409, description = "The message has been deleted.", body = ErrorBody),
+        (status = 422, description = "The emoji is not a single Unicode emoji.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, message.id = %id))]
 pub async fn remove_reaction(
     State(state): State<AppState>,

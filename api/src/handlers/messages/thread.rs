@@ -13,6 +13,24 @@ use crate::error::{Error, PathParam, QueryParams, Result};
 use crate::state::AppState;
 
 /// Replies oldest first: the newest page by default, or before/after a reply.
+#[utoipa::path(
+    get,
+    path = "/messages/{message_id}/replies",
+    tag = "messages",
+    security(("bearer" = [])),
+    params(
+        ("message_id" = MessageId, Path, description = "The message."),
+        PageQuery
+    ),
+    responses(
+        (status = 200, description = "A page of the thread's replies, oldest first.", body = MessagePage),
+        (status = 400, description = "The path or query could not be read, both `before` and `after` were given, or the cursor is not a reply in this thread.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `messages:read` scope; or the caller is banned from its community.", body = ErrorBody),
+        (status = 404, description = "No such message, or the caller cannot read its channel.", body = ErrorBody),
+        (status = 422, description = "`limit` is out of range, or the message is itself a reply.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, message.id = %id))]
 pub async fn list_replies(
     State(state): State<AppState>,

@@ -13,14 +13,35 @@ use crate::state::AppState;
 
 /// `q` in the search language of [`ajet_core::search`], the `cursor` a previous page gave
 /// (with the same `q`), and `limit`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
+    /// Words, `"exact phrases"`, `-excluded`, `prefix*`, `from:@user`, `in:#channel`,
+    /// `before:`/`after:`/`on:YYYY-MM-DD`, `has:link`, `has:file`.
     pub q: Option<String>,
+    /// The `next_cursor` of the previous page, with the same `q`.
     pub cursor: Option<String>,
+    /// At most this many results, 1 to 100 (default 20).
     pub limit: Option<u32>,
 }
 
 /// Messages the caller may read that match `q`: ranked, with highlighted snippets.
+#[utoipa::path(
+    get,
+    path = "/search",
+    tag = "search",
+    security(("bearer" = [])),
+    params(
+        SearchParams
+    ),
+    responses(
+        (status = 200, description = "Matching messages, best first, with highlighted snippets.", body = SearchPage),
+        (status = 400, description = "The query string could not be read, `q` is not a valid search, or the cursor is not from this search.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the `messages:read` scope.", body = ErrorBody),
+        (status = 422, description = "`limit` is out of range.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id))]
 pub async fn search_messages(
     State(state): State<AppState>,

@@ -2,12 +2,12 @@
 
 pub mod messages;
 
-use axum::Router;
-use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::state::AppState;
 
-/// The search routes, nested under `/api` with the rest.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/search", get(messages::search_messages))
+/// The search routes, nested under `/api` with the rest, with their OpenAPI operations.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(messages::search_messages))
 }
