@@ -189,12 +189,12 @@ async fn presence_changes_arrive_in_batches_for_contacts_only() -> Result<()> {
     let alice_sdk = stack.sdk(&alice)?;
     let alice_id = alice_sdk.me().await?.user.id;
     // Someone with no channel in common: their heartbeats are not Bob's business.
-    let mut conn = sqlx::PgPool::connect(&stack.database_url).await?;
+    let db = sqlx::PgPool::connect(&stack.database_url).await?;
     let stranger = stack.user("stranger").await?;
     sqlx::query("DELETE FROM channel_members WHERE user_id = (SELECT id FROM users WHERE username = 'stranger')")
-        .execute(&mut *conn.acquire().await?)
+        .execute(&db)
         .await?;
-    conn.close().await;
+    db.close().await;
     let stranger_sdk = stack.sdk(&stranger)?;
     let stranger_id = stranger_sdk.me().await?.user.id;
     tokio::time::sleep(Duration::from_millis(500)).await;
