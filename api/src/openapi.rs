@@ -76,7 +76,48 @@ impl Modify for BearerScheme {
 /// The whole document from the operations of the routes under [`PREFIX`] (as
 /// `OpenApiRouter::split_for_parts` gives them).
 pub fn document(routes: Document) -> Document {
-    ApiDoc::openapi().nest(PREFIX, routes)
+    let mut document = ApiDoc::openapi().nest(PREFIX, routes);
+    for item in document.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            tidy_summary(operation);
+        }
+    }
+    document
+}
+
+/// `#[utoipa::path]` makes the first paragraph of a handler's `///` its operation's summary,
+/// but those paragraphs are written for readers of the code: several lines long, some
+/// starting with the route (`` `GET /api/…`: ``). The summary becomes the paragraph's first
+/// sentence without the route, and the whole paragraph goes ahead of the description.
+fn tidy_summary(operation: &mut utoipa::openapi::path::Operation) {
+    let Some(paragraph) = operation.summary.take() else {
+        return;
+    };
+    let paragraph = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = match paragraph.split_once("`: ") {
+        Some((route, rest)) if route.starts_with('`') => rest,
+        _ => paragraph.as_str(),
+    };
+    let sentence = text.find(". ").map_or(text, |end| &text[..=end]);
+    let mut chars = sentence.chars();
+    let summary = chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect::<String>())
+        .unwrap_or_default();
+    if summary.len() < paragraph.len() {
+        operation.description = Some(match operation.description.take() {
+            Some(rest) if !rest.is_empty() => format!("{paragraph}\n\n{rest}"),
+            _ => paragraph.clone(),
+        });
+    }
+    operation.summary = Some(summary);
 }
 
 /// The document as the running api serves it.

@@ -60,20 +60,34 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
     next.run(req).await
 }
 
-/// Whether the request says it comes from a page of `origin`.
+/// Whether the request says it comes from a page of this server: its `Origin` (or,
+/// lacking one, its `Referer`'s origin) is the public origin, or names the host the
+/// request was sent to (so `localhost` and `127.0.0.1` both work in development). A
+/// forged cross-site request carries the attacker's origin, and cannot change `Host`.
 pub fn same_origin(headers: &HeaderMap, origin: &str) -> bool {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_ascii_lowercase);
+    let matches = |candidate: &str| {
+        let candidate = candidate.trim_end_matches('/').to_ascii_lowercase();
+        candidate == origin
+            || candidate
+                .split_once("://")
+                .is_some_and(|(_, authority)| Some(authority) == host.as_deref())
+    };
     if let Some(value) = headers.get(header::ORIGIN) {
-        return value
-            .to_str()
-            .is_ok_and(|v| v.trim_end_matches('/').eq_ignore_ascii_case(origin));
+        return value.to_str().is_ok_and(matches);
     }
     headers
         .get(header::REFERER)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|referer| {
-            let lower = referer.to_ascii_lowercase();
-            lower == origin || lower.starts_with(&format!("{origin}/"))
+        .and_then(|referer| {
+            let (scheme, rest) = referer.split_once("://")?;
+            let authority = rest.split(['/', '?', '#']).next()?;
+            Some(format!("{scheme}://{authority}"))
         })
+        .is_some_and(|o| matches(&o))
 }
 
 /// CORS for the allowed origins: bearer-token calls only (no cookies cross-origin).
@@ -190,5 +204,23 @@ mod tests {
             HeaderValue::from_static("http://localhost:8080"),
         );
         assert!(same_origin(&h, o));
+        // The host the request was sent to counts as ours too.
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:8080"),
+        );
+        assert!(same_origin(&h, o));
+        h.insert(header::ORIGIN, HeaderValue::from_static("null"));
+        assert!(!same_origin(&h, o));
+        h.remove(header::ORIGIN);
+        h.insert(
+            header::REFERER,
+            HeaderValue::from_static("http://127.0.0.1:8080/c/x?y=1"),
+        );
+        assert!(same_origin(&h, o));
+        h.insert(header::HOST, HeaderValue::from_static("evil.example"));
+        assert!(!same_origin(&h, o));
     }
 }

@@ -151,11 +151,11 @@ impl SseStream {
         }
     }
 
-    /// Waits for the first comment the session manager sends once the stream is
-    /// registered (`: connected`), skipping anything before it.
+    /// Waits for the first line the session manager sends, which it does once the stream
+    /// is registered (a `: connected` comment, or a first event).
     pub async fn connected(&mut self) -> anyhow::Result<()> {
         while let Some(line) = self.next_line().await? {
-            if line.starts_with(b":") {
+            if !line.is_empty() {
                 return Ok(());
             }
         }

@@ -44,6 +44,8 @@ pub struct Results {
     // (d) idle capacity.
     pub idle_conns: Option<f64>,
     pub kib_per_conn: Option<f64>,
+    /// For comparison: KiB per plain keep-alive connection holding no stream.
+    pub idle_plain_kib_per_conn: Option<f64>,
     // (e) gateway overhead.
     pub gw_p50_ms: Option<f64>,
     pub api_p50_ms: Option<f64>,
@@ -222,6 +224,11 @@ impl Results {
             Row::new("d idle", "kib_per_conn (tui-sm RSS)", self.kib_per_conn)
                 .versus(ratio(self.kib_per_conn, Some(18.9), "minimal axum SSE"))
                 .target(Target::AtMost(19.0)),
+            Row::new(
+                "d idle",
+                "idle_plain_kib_per_conn (no stream)",
+                self.idle_plain_kib_per_conn,
+            ),
             Row::new(
                 "e gateway",
                 "gw_p50_ms (GET /api/me via gw)",

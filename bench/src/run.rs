@@ -188,6 +188,7 @@ async fn measure(
         );
         results.idle_conns = Some(outcome.conns as f64);
         results.kib_per_conn = Some(round(outcome.kib_per_conn, 2));
+        results.idle_plain_kib_per_conn = Some(round(outcome.plain_kib_per_conn, 2));
     }
     if config.runs(Scenario::Cold) {
         step(&format!(

@@ -292,5 +292,27 @@ async fn a_webhook_posts_through_the_gateway_and_a_revoked_token_stops_within_a_
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+
+    // A logout at the gateway reaches the api process too: its own check refuses the
+    // session within a second, even for a caller that bypasses the gateway.
+    let direct = |t: &str| {
+        http.get(format!("{}/api/me", stack.api.url()))
+            .bearer_auth(t.to_owned())
+            .send()
+    };
+    assert_eq!(direct(&owner).await?.status(), 200);
+    let logout = http
+        .post(format!("{server}/auth/logout"))
+        .bearer_auth(&owner)
+        .send()
+        .await?;
+    assert_eq!(logout.status(), 204);
+    let start = Instant::now();
+    while direct(&owner).await?.status() != 401 {
+        if start.elapsed() > Duration::from_secs(1) {
+            bail!("the api still accepted a logged-out session after 1 s");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     Ok(())
 }

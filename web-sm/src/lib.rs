@@ -6,43 +6,16 @@ pub mod routes;
 pub mod state;
 pub mod templates;
 
-use std::sync::Arc;
-
-use ajet_bus::EventBus;
-use ajet_bus::nats::{NatsBus, StreamSettings};
 use ajet_realtime::session::Sessions;
-use ajet_realtime::{Hub, HubConfig};
 use anyhow::Context;
-use tokio_util::sync::CancellationToken;
 
 pub use routes::router;
 pub use state::AppState;
 
 /// Serves until a shutdown signal.
 pub async fn serve(config: config::Config) -> anyhow::Result<()> {
-    let api = ajet_sdk::Client::new(&config.api_url).context("AJET_API_URL")?;
-    let bus: Arc<dyn EventBus> = Arc::new(
-        NatsBus::connect(&config.nats_url, "ajet-web-sm", StreamSettings::default())
-            .await
-            .with_context(|| {
-                format!(
-                    "cannot use the NATS URL {} (AJET_NATS_URL)",
-                    config.nats_url
-                )
-            })?,
-    );
-    let stop = CancellationToken::new();
-    let hub = Hub::start(
-        bus,
-        HubConfig {
-            presence_every: std::time::Duration::from_secs(config.presence_interval_secs),
-        },
-    );
-    let sessions = Sessions {
-        api,
-        hub,
-        stop: stop.clone(),
-    };
+    let sessions = Sessions::connect(&config.sessions, "ajet-web-sm").await?;
+    let stop = sessions.stop.clone();
     let state = AppState::new(sessions, templates::environment()?);
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await

@@ -1,7 +1,7 @@
 //! `POST /api/dms`: start (or find) a DM or group DM.
 
 use ajet_core::dto::{ChannelDto, Scope, StartDm};
-use ajet_core::{EventData, UserId};
+use ajet_core::{ErrorBody, EventData, UserId};
 use ajet_telemetry::TraceContext;
 use axum::extract::State;
 use axum::http::StatusCode;

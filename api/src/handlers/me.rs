@@ -1,5 +1,6 @@
 //! `GET /api/me`: the caller and their communities.
 
+use ajet_core::ErrorBody;
 use ajet_core::dto::MeDto;
 use axum::Json;
 use axum::extract::State;

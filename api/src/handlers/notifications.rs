@@ -1,7 +1,7 @@
 //! The caller's notifications.
 
-use ajet_core::NotificationId;
 use ajet_core::dto::{MarkNotificationsRead, NotificationPage, Scope};
+use ajet_core::{ErrorBody, NotificationId};
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};

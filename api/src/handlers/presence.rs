@@ -1,7 +1,7 @@
 //! Presence: heartbeats in, online/offline out.
 
 use ajet_core::dto::{PresenceDto, Scope};
-use ajet_core::{Envelope, EventData, UserId, subjects};
+use ajet_core::{Envelope, ErrorBody, EventData, UserId, subjects};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -1,13 +1,15 @@
 //! (d) Idle capacity: N SSE streams held open on one fresh terminal session manager, each
 //! a different user (so the figure includes each stream's authentication and subscription
-//! state); its resident memory before and after, divided by N.
+//! state); its resident memory before and after, divided by N. For comparison, the same
+//! is measured on another fresh session manager for N plain keep-alive connections (one
+//! `GET /health` each, then idle): what a connection costs before any stream exists.
 
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use futures::{StreamExt, TryStreamExt};
 
-use crate::http::SseStream;
+use crate::http::{Conn, SseStream};
 use crate::procfs;
 use crate::setup::Population;
 use crate::stack::{self, Stack};
@@ -24,6 +26,8 @@ pub struct Outcome {
     pub conns: usize,
     pub kib_per_conn: f64,
     pub opened_per_s: f64,
+    /// KiB per plain keep-alive connection that holds no stream.
+    pub plain_kib_per_conn: f64,
 }
 
 pub async fn run(stack: &mut Stack, people: &Population, n: usize) -> anyhow::Result<Outcome> {
@@ -56,13 +60,43 @@ pub async fn run(stack: &mut Stack, people: &Population, n: usize) -> anyhow::Re
     let opened_per_s = n as f64 / started.elapsed().as_secs_f64();
     tokio::time::sleep(SETTLE).await;
     let after = procfs::rss_kib(pid)?;
-    let outcome = Outcome {
-        conns: held.len(),
-        kib_per_conn: after.saturating_sub(before) as f64 / n as f64,
-        opened_per_s,
-    };
+    let conns = held.len();
+    let kib_per_conn = after.saturating_sub(before) as f64 / n as f64;
     drop(held);
     drop(warm);
     sm.kill().await;
-    Ok(outcome)
+    Ok(Outcome {
+        conns,
+        kib_per_conn,
+        opened_per_s,
+        plain_kib_per_conn: plain(stack, n).await?,
+    })
+}
+
+/// KiB of resident memory per idle keep-alive connection that asked for `/health` once.
+async fn plain(stack: &mut Stack, n: usize) -> anyhow::Result<f64> {
+    let sm = stack.spawn_extra("ajet-tui-sm")?;
+    stack::wait_ready(sm.addr, Duration::from_secs(30)).await?;
+    let pid = sm.pid()?;
+    let addr = sm.addr;
+    let open = |count: usize| {
+        futures::stream::iter(0..count)
+            .map(|_| async move {
+                let mut conn = Conn::open(addr).await?;
+                conn.get("/health", None).await?;
+                anyhow::Ok(conn)
+            })
+            .buffer_unordered(CONNECTING)
+            .try_collect::<Vec<_>>()
+    };
+    let warm = open(WARM_UP).await?;
+    tokio::time::sleep(SETTLE).await;
+    let before = procfs::rss_kib(pid)?;
+    let held = open(n).await?;
+    tokio::time::sleep(SETTLE).await;
+    let after = procfs::rss_kib(pid)?;
+    drop(held);
+    drop(warm);
+    sm.kill().await;
+    Ok(after.saturating_sub(before) as f64 / n as f64)
 }

@@ -17,6 +17,7 @@ pub const MIN_PASSWORD_LEN: usize = 8;
 
 /// `POST /api/communities/{id}/bots`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateBot {
     pub name: String,
@@ -27,6 +28,7 @@ pub struct CreateBot {
 
 /// A bot account. Its id is the id of the user it posts as.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BotDto {
     pub id: UserId,
     pub community_id: CommunityId,
@@ -37,6 +39,7 @@ pub struct BotDto {
 
 /// `POST /api/bots/{id}/tokens`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
     pub name: String,
@@ -50,6 +53,7 @@ pub struct CreateToken {
 
 /// An API token as listed: never the secret itself.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenDto {
     pub id: TokenId,
     pub bot_id: UserId,
@@ -64,6 +68,7 @@ pub struct TokenDto {
 
 /// A secret shown once, at creation, with what it belongs to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Created<T> {
     #[serde(flatten)]
     pub item: T,
@@ -73,6 +78,7 @@ pub struct Created<T> {
 
 /// `POST /api/communities/{id}/webhooks`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhook {
     pub channel_id: ChannelId,
@@ -81,6 +87,7 @@ pub struct CreateWebhook {
 
 /// An incoming webhook as listed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookDto {
     pub id: WebhookId,
     pub community_id: CommunityId,
@@ -96,12 +103,14 @@ pub struct WebhookDto {
 
 /// The body a webhook accepts (for now: plain text).
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookPost {
     pub text: String,
 }
 
 /// `POST /api/communities/{id}/invites`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateInvite {
     #[serde(default)]
@@ -112,6 +121,7 @@ pub struct CreateInvite {
 
 /// An invite to a community.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InviteDto {
     pub id: uuid::Uuid,
     pub community_id: CommunityId,
@@ -125,6 +135,7 @@ pub struct InviteDto {
 
 /// One of the caller's login sessions.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionDto {
     pub id: SessionId,
     pub user_agent: Option<String>,
@@ -137,6 +148,7 @@ pub struct SessionDto {
 
 /// `POST /auth/password` (the cli's local login) and its answer.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PasswordLogin {
     pub username: String,
@@ -145,6 +157,7 @@ pub struct PasswordLogin {
 
 /// A new session token, for the cli.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionToken {
     pub token: String,
     pub user_id: UserId,

@@ -15,8 +15,13 @@ use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use ajet_bus::nats::{NatsBus, StreamSettings};
+
 use crate::access::Access;
-use crate::hub::{Hub, ViewSignal};
+use crate::hub::{Hub, HubConfig, ViewSignal};
 
 /// Body of a typing signal: `{"channel_id": …, "typing": true}`.
 #[derive(Debug, Deserialize)]
@@ -38,6 +43,21 @@ pub struct ViewRequest {
     pub community_id: Option<CommunityId>,
 }
 
+/// What a session manager needs to serve live streams, from flags or `AJET_*` variables.
+#[derive(Clone, Debug, clap::Args)]
+pub struct SessionConfig {
+    /// The api, called directly with each user's own token.
+    #[arg(long, env = "AJET_API_URL", default_value = "http://127.0.0.1:8081")]
+    pub api_url: String,
+    /// NATS server URL.
+    #[arg(long, env = "AJET_NATS_URL", default_value = "nats://127.0.0.1:4222")]
+    pub nats_url: String,
+    /// How often each client is sent the presence changes relevant to it, in seconds.
+    #[arg(long, env = "AJET_PRESENCE_INTERVAL_SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub presence_interval_secs: u64,
+}
+
 /// The api (without a token) and the hub of one session manager.
 #[derive(Clone)]
 pub struct Sessions {
@@ -48,6 +68,32 @@ pub struct Sessions {
 }
 
 impl Sessions {
+    /// Connects to the bus (in the background: the process starts while NATS is down and
+    /// reports itself not ready) and starts the hub. `name` names the NATS connection.
+    pub async fn connect(config: &SessionConfig, name: &str) -> anyhow::Result<Self> {
+        use anyhow::Context;
+        let api = Client::new(&config.api_url).context("AJET_API_URL")?;
+        let bus = NatsBus::connect(&config.nats_url, name, StreamSettings::default())
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot use the NATS URL {} (AJET_NATS_URL)",
+                    config.nats_url
+                )
+            })?;
+        let hub = Hub::start(
+            Arc::new(bus),
+            HubConfig {
+                presence_every: Duration::from_secs(config.presence_interval_secs),
+            },
+        );
+        Ok(Self {
+            api,
+            hub,
+            stop: CancellationToken::new(),
+        })
+    }
+
     /// Opens the live stream of the user `api` acts for: every channel and DM they are in
     /// (of the `view` community only, when given), their communities' events and their
     /// notifications; resumed after `resume` when given.

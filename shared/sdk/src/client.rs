@@ -33,6 +33,19 @@ pub enum PageCursor {
     After(MessageId),
 }
 
+impl PageCursor {
+    /// The query string of a page starting here.
+    pub(crate) fn query(self, limit: u32) -> Vec<(&'static str, String)> {
+        let mut query = vec![("limit", limit.to_string())];
+        match self {
+            Self::Latest => {}
+            Self::Before(id) => query.push(("before", id.to_string())),
+            Self::After(id) => query.push(("after", id.to_string())),
+        }
+        query
+    }
+}
+
 #[derive(Deserialize)]
 struct ChannelList {
     channels: Vec<ChannelDto>,
@@ -147,14 +160,8 @@ impl Client {
         cursor: PageCursor,
         limit: u32,
     ) -> Result<MessagePage> {
-        let mut query = vec![("limit", limit.to_string())];
-        match cursor {
-            PageCursor::Latest => {}
-            PageCursor::Before(id) => query.push(("before", id.to_string())),
-            PageCursor::After(id) => query.push(("after", id.to_string())),
-        }
         let path = format!("/api/channels/{channel}/messages");
-        self.send(self.request(Method::GET, &path).query(&query))
+        self.send(self.request(Method::GET, &path).query(&cursor.query(limit)))
             .await
     }
 

@@ -153,14 +153,8 @@ impl Client {
         cursor: PageCursor,
         limit: u32,
     ) -> Result<MessagePage> {
-        let mut query = vec![("limit", limit.to_string())];
-        match cursor {
-            PageCursor::Latest => {}
-            PageCursor::Before(id) => query.push(("before", id.to_string())),
-            PageCursor::After(id) => query.push(("after", id.to_string())),
-        }
         let path = format!("/api/messages/{parent}/replies");
-        self.send(self.request(Method::GET, &path).query(&query))
+        self.send(self.request(Method::GET, &path).query(&cursor.query(limit)))
             .await
     }
 

@@ -1,7 +1,7 @@
 //! `POST /api/communities/{community_id}/channels`: create a channel.
 
 use ajet_core::dto::{ChannelDto, ChannelKind, CreateChannel, Scope, Visibility};
-use ajet_core::{CommunityId, EventData};
+use ajet_core::{CommunityId, ErrorBody, EventData};
 use ajet_db::ResultExt;
 use ajet_telemetry::TraceContext;
 use axum::extract::State;

@@ -1,7 +1,7 @@
 //! `GET /api/channels/{channel_id}`: one channel.
 
-use ajet_core::ChannelId;
 use ajet_core::dto::{ChannelDto, Scope};
+use ajet_core::{ChannelId, ErrorBody};
 use axum::Json;
 use axum::extract::State;
 

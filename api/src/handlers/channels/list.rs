@@ -1,5 +1,6 @@
 //! `GET /api/channels`: the channels the caller is in, with unread counts.
 
+use ajet_core::ErrorBody;
 use ajet_core::dto::{ChannelDto, Scope};
 use axum::Json;
 use axum::extract::State;

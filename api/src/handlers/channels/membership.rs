@@ -1,7 +1,7 @@
 //! Joining and leaving channels, and inviting people into them.
 
 use ajet_core::dto::{AddMember, NotificationKind, Scope, UserDto};
-use ajet_core::{ChannelId, ErrorCode, EventData};
+use ajet_core::{ChannelId, ErrorBody, ErrorCode, EventData};
 use ajet_db::notifications::{self, NewNotification};
 use ajet_telemetry::TraceContext;
 use axum::extract::State;
@@ -233,6 +233,7 @@ pub async fn add_member(
 /// `GET /api/channels/{channel_id}/members`: who is in the channel.
 #[utoipa::path(
     get,
+    operation_id = "list_channel_members",
     path = "/channels/{channel_id}/members",
     tag = "channels",
     security(("bearer" = [])),

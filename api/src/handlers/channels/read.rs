@@ -1,7 +1,7 @@
 //! `POST /api/channels/{channel_id}/read` and `/unread`: the caller's read position.
 
 use ajet_core::dto::{MarkRead, MarkUnread, ReadState, Scope};
-use ajet_core::{ChannelId, EventData, MessageId};
+use ajet_core::{ChannelId, ErrorBody, EventData, MessageId};
 use ajet_db::PgConnection;
 use ajet_telemetry::TraceContext;
 use axum::extract::State;

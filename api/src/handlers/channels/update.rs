@@ -2,7 +2,7 @@
 //! `POST /api/channels/{channel_id}/archive`.
 
 use ajet_core::dto::{ChannelDto, Scope, UpdateChannel};
-use ajet_core::{ChannelId, ErrorCode, EventData};
+use ajet_core::{ChannelId, ErrorBody, ErrorCode, EventData};
 use ajet_db::ResultExt;
 use ajet_telemetry::TraceContext;
 use axum::extract::State;

@@ -1,5 +1,6 @@
 //! `POST /api/communities`: create a community.
 
+use ajet_core::ErrorBody;
 use ajet_core::dto::{CommunityDto, CreateCommunity, Scope, Visibility};
 use ajet_db::ResultExt;
 use axum::Json;

@@ -1,7 +1,7 @@
 //! `GET /api/communities` and `GET /api/communities/{community_id}`.
 
-use ajet_core::CommunityId;
 use ajet_core::dto::{ChannelDto, CommunityDto, Scope};
+use ajet_core::{CommunityId, ErrorBody};
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;

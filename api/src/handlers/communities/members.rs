@@ -1,7 +1,7 @@
 //! A community's members: list, change role or profile, leave.
 
 use ajet_core::dto::{MemberDto, NotificationKind, Role, Scope, UpdateMember};
-use ajet_core::{CommunityId, ErrorCode, EventData, UserId};
+use ajet_core::{CommunityId, ErrorBody, ErrorCode, EventData, UserId};
 use ajet_db::notifications::{self, NewNotification};
 use ajet_telemetry::TraceContext;
 use axum::extract::State;
@@ -28,6 +28,7 @@ pub struct MembersQuery {
 /// `GET /api/communities/{community_id}/members`: members by username, paged.
 #[utoipa::path(
     get,
+    operation_id = "list_community_members",
     path = "/communities/{community_id}/members",
     tag = "communities",
     security(("bearer" = [])),

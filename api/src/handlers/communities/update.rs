@@ -1,7 +1,7 @@
 //! `PATCH /api/communities/{community_id}`: rename, change the slug.
 
-use ajet_core::CommunityId;
 use ajet_core::dto::{CommunityDto, Scope, UpdateCommunity};
+use ajet_core::{CommunityId, ErrorBody};
 use ajet_db::ResultExt;
 use axum::Json;
 use axum::extract::State;

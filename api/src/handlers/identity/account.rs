@@ -1,5 +1,6 @@
 //! `DELETE /api/me`: the caller deletes their own account.
 
+use ajet_core::ErrorBody;
 use ajet_core::ErrorCode;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,6 +12,18 @@ use crate::state::AppState;
 
 /// Revokes every session and token of the caller, erases their personal data and keeps
 /// their messages under a deleted user. An owner must hand ownership over first.
+#[utoipa::path(
+    delete,
+    path = "/me",
+    tag = "identity",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted: every session and token revoked, personal data erased; messages stay, attributed to a deleted user."),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "Called with an API token.", body = ErrorBody),
+        (status = 409, description = "The caller owns a community: hand ownership over first.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id))]
 pub async fn delete_me(
     State(state): State<AppState>,

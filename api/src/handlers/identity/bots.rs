@@ -1,5 +1,6 @@
 //! `POST|GET /api/communities/{community_id}/bots`: create and list bots.
 
+use ajet_core::ErrorBody;
 use ajet_core::identity::{BotDto, CreateBot};
 use ajet_core::{CommunityId, ErrorCode};
 use ajet_db::bootstrap::GENERAL;
@@ -16,6 +17,24 @@ use crate::state::AppState;
 
 /// Creates a bot: a users row of kind `bot` that joins the community, its `#general` and
 /// the listed channels.
+#[utoipa::path(
+    post,
+    path = "/communities/{community_id}/bots",
+    tag = "identity",
+    security(("bearer" = [])),
+    params(
+        ("community_id" = CommunityId, Path, description = "The community."),
+    ),
+    request_body = CreateBot,
+    responses(
+        (status = 201, description = "The bot: a user of kind `bot` in the community, its `#general` and the listed channels.", body = BotDto),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The caller is not an owner or admin of the community, or the token lacks the `admin` scope.", body = ErrorBody),
+        (status = 404, description = "No such community, or the caller is not a member of it.", body = ErrorBody),
+        (status = 409, description = "A bot of that name exists in the community.", body = ErrorBody),
+        (status = 422, description = "The name is empty or longer than 64 characters, or a channel is not the community's.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, community.id = %community_id))]
 pub async fn create_bot(
     State(state): State<AppState>,
@@ -67,6 +86,21 @@ pub async fn create_bot(
 }
 
 /// Lists the community's bots.
+#[utoipa::path(
+    get,
+    path = "/communities/{community_id}/bots",
+    tag = "identity",
+    security(("bearer" = [])),
+    params(
+        ("community_id" = CommunityId, Path, description = "The community."),
+    ),
+    responses(
+        (status = 200, description = "The community's bots, oldest first.", body = Vec<BotDto>),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The caller is not an owner or admin of the community, or the token lacks the `admin` scope.", body = ErrorBody),
+        (status = 404, description = "No such community, or the caller is not a member of it.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, community.id = %community_id))]
 pub async fn list_bots(
     State(state): State<AppState>,

@@ -3,6 +3,7 @@
 //! [`TOKEN_HEADER`]. The token is checked here again, so the route opens nothing to
 //! whoever calls it without one.
 
+use ajet_core::ErrorBody;
 use ajet_core::ErrorCode;
 use ajet_core::WebhookId;
 use ajet_core::dto::MessageDto;
@@ -17,12 +18,27 @@ use crate::error::{Error, JsonBody, PathParam, Result};
 use crate::posting::{self, Post, Posted};
 use crate::state::AppState;
 
-/// The route, under `/api`.
-pub const PATH: &str = "/hooks/{webhook_id}";
 /// The header the gateway passes the webhook token in.
 pub const TOKEN_HEADER: &str = "x-ajet-webhook-token";
 
 /// Posts `{"text": …}` to the webhook's channel as the webhook's bot.
+#[utoipa::path(
+    post,
+    path = "/hooks/{webhook_id}",
+    tag = "identity",
+    security(()),
+    params(
+        ("webhook_id" = WebhookId, Path, description = "The webhook."),
+        ("x-ajet-webhook-token" = String, Header, description = "The webhook's token (the gateway moves it here from `/hook/<id>/<token>`)."),
+    ),
+    request_body = WebhookPost,
+    responses(
+        (status = 201, description = "Posted to the webhook's channel as its bot.", body = MessageDto),
+        (status = 404, description = "No such webhook, or the token is wrong or revoked.", body = ErrorBody),
+        (status = 413, description = "The text is too long.", body = ErrorBody),
+        (status = 422, description = "The text is empty.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(webhook.id = %webhook_id))]
 pub async fn deliver(
     State(state): State<AppState>,

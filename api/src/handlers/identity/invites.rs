@@ -1,6 +1,7 @@
 //! Invites: `POST|GET /api/communities/{community_id}/invites`,
 //! `DELETE /api/invites/{invite_id}`.
 
+use ajet_core::ErrorBody;
 use ajet_core::CommunityId;
 use ajet_core::identity::{CreateInvite, InviteDto};
 use ajet_db::invites;
@@ -17,6 +18,23 @@ use crate::error::{Error, JsonBody, PathParam, Result};
 use crate::state::AppState;
 
 /// Creates an invite; its code goes in the sign-up link `/signup?invite=<code>`.
+#[utoipa::path(
+    post,
+    path = "/communities/{community_id}/invites",
+    tag = "identity",
+    security(("bearer" = [])),
+    params(
+        ("community_id" = CommunityId, Path, description = "The community."),
+    ),
+    request_body = CreateInvite,
+    responses(
+        (status = 201, description = "The invite; its sign-up link is `/signup?invite=<code>`.", body = InviteDto),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The caller is not an owner or admin of the community, or the token lacks the `admin` scope.", body = ErrorBody),
+        (status = 404, description = "No such community, or the caller is not a member of it.", body = ErrorBody),
+        (status = 422, description = "An expiry in the past, or max_uses below 1.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, community.id = %community_id))]
 pub async fn create_invite(
     State(state): State<AppState>,
@@ -57,6 +75,21 @@ pub async fn create_invite(
 }
 
 /// Lists the community's invites.
+#[utoipa::path(
+    get,
+    path = "/communities/{community_id}/invites",
+    tag = "identity",
+    security(("bearer" = [])),
+    params(
+        ("community_id" = CommunityId, Path, description = "The community."),
+    ),
+    responses(
+        (status = 200, description = "The community's invites.", body = Vec<InviteDto>),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The caller is not an owner or admin of the community, or the token lacks the `admin` scope.", body = ErrorBody),
+        (status = 404, description = "No such community, or the caller is not a member of it.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, community.id = %community_id))]
 pub async fn list_invites(
     State(state): State<AppState>,
@@ -70,6 +103,21 @@ pub async fn list_invites(
 }
 
 /// Revokes an invite.
+#[utoipa::path(
+    delete,
+    path = "/invites/{invite_id}",
+    tag = "identity",
+    security(("bearer" = [])),
+    params(
+        ("invite_id" = uuid::Uuid, Path, description = "The invite."),
+    ),
+    responses(
+        (status = 204, description = "Revoked."),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The caller is not an owner or admin of the community, or the token lacks the `admin` scope.", body = ErrorBody),
+        (status = 404, description = "No such invite.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, invite.id = %invite_id))]
 pub async fn revoke_invite(
     State(state): State<AppState>,

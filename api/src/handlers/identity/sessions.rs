@@ -1,5 +1,6 @@
 //! The caller's own sessions: `GET /api/sessions`, `DELETE /api/sessions/{session_id}`.
 
+use ajet_core::ErrorBody;
 use ajet_core::identity::SessionDto;
 use ajet_core::{ErrorCode, SessionId};
 use axum::Json;
@@ -23,6 +24,17 @@ fn session_only(user: &AuthUser) -> Result<Option<SessionId>> {
 }
 
 /// Lists the caller's live sessions, newest first.
+#[utoipa::path(
+    get,
+    path = "/sessions",
+    tag = "identity",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's live sessions, newest first; `current` marks this request's.", body = Vec<SessionDto>),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "Called with an API token: sessions are a person's.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id))]
 pub async fn list_sessions(
     State(state): State<AppState>,
@@ -47,6 +59,21 @@ pub async fn list_sessions(
 }
 
 /// Revokes one of the caller's sessions (signs that device out everywhere at once).
+#[utoipa::path(
+    delete,
+    path = "/sessions/{session_id}",
+    tag = "identity",
+    security(("bearer" = [])),
+    params(
+        ("session_id" = SessionId, Path, description = "One of the caller's sessions."),
+    ),
+    responses(
+        (status = 204, description = "Revoked: that device is signed out everywhere at once."),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "Called with an API token.", body = ErrorBody),
+        (status = 404, description = "The caller has no such live session.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, session.id = %session_id))]
 pub async fn revoke_session(
     State(state): State<AppState>,

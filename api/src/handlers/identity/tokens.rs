@@ -1,5 +1,6 @@
 //! A bot's API tokens: `POST|GET /api/bots/{bot_id}/tokens`, `DELETE /api/tokens/{token_id}`.
 
+use ajet_core::ErrorBody;
 use ajet_core::identity::{CreateToken, Created, TokenDto};
 use ajet_core::{TokenId, UserId};
 use ajet_db::{access, api_tokens};
@@ -15,6 +16,23 @@ use crate::error::{Error, JsonBody, PathParam, Result};
 use crate::state::AppState;
 
 /// Creates a token for the bot; the secret is in the answer and nowhere else.
+#[utoipa::path(
+    post,
+    path = "/bots/{bot_id}/tokens",
+    tag = "identity",
+    security(("bearer" = [])),
+    params(
+        ("bot_id" = UserId, Path, description = "The bot (its user id)."),
+    ),
+    request_body = CreateToken,
+    responses(
+        (status = 201, description = "The token, with its secret: shown this once, stored only as a keyed hash.", body = Created<TokenDto>),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The caller is not an owner or admin of the community, or the token lacks the `admin` scope.", body = ErrorBody),
+        (status = 404, description = "No such bot.", body = ErrorBody),
+        (status = 422, description = "No scopes, an unknown scope, a bad name, an expiry in the past, or a channel outside the bot's community.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, bot.id = %bot_id))]
 pub async fn create_token(
     State(state): State<AppState>,
@@ -83,6 +101,21 @@ pub async fn create_token(
 }
 
 /// Lists the bot's tokens, revoked ones included, without their secrets.
+#[utoipa::path(
+    get,
+    path = "/bots/{bot_id}/tokens",
+    tag = "identity",
+    security(("bearer" = [])),
+    params(
+        ("bot_id" = UserId, Path, description = "The bot (its user id)."),
+    ),
+    responses(
+        (status = 200, description = "The bot's tokens, revoked ones included, without secrets.", body = Vec<TokenDto>),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The caller is not an owner or admin of the community, or the token lacks the `admin` scope.", body = ErrorBody),
+        (status = 404, description = "No such bot.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, bot.id = %bot_id))]
 pub async fn list_tokens(
     State(state): State<AppState>,
@@ -99,6 +132,21 @@ pub async fn list_tokens(
 }
 
 /// Revokes a token; it stops working on every instance at once.
+#[utoipa::path(
+    delete,
+    path = "/tokens/{token_id}",
+    tag = "identity",
+    security(("bearer" = [])),
+    params(
+        ("token_id" = TokenId, Path, description = "The token."),
+    ),
+    responses(
+        (status = 204, description = "Revoked: it stops working on every instance at once."),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The caller is not an owner or admin of the community, or the token lacks the `admin` scope.", body = ErrorBody),
+        (status = 404, description = "No such token.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, token.id = %token_id))]
 pub async fn revoke_token(
     State(state): State<AppState>,

@@ -1,6 +1,7 @@
 //! Incoming webhooks: `POST|GET /api/communities/{community_id}/webhooks`,
 //! `DELETE /api/webhooks/{webhook_id}`.
 
+use ajet_core::ErrorBody;
 use ajet_core::identity::{CreateWebhook, Created, WebhookDto};
 use ajet_core::{CommunityId, WebhookId};
 use ajet_db::{access, channels, communities, webhooks};
@@ -16,6 +17,23 @@ use crate::state::AppState;
 
 /// Creates a webhook bound to a channel, with a bot user of its own; the token is in the
 /// answer and nowhere else.
+#[utoipa::path(
+    post,
+    path = "/communities/{community_id}/webhooks",
+    tag = "identity",
+    security(("bearer" = [])),
+    params(
+        ("community_id" = CommunityId, Path, description = "The community."),
+    ),
+    request_body = CreateWebhook,
+    responses(
+        (status = 201, description = "The webhook, with its token: shown this once. Outside tools post `{\"text\": …}` to `/hook/<id>/<token>`.", body = Created<WebhookDto>),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The caller is not an owner or admin of the community, or the token lacks the `admin` scope.", body = ErrorBody),
+        (status = 404, description = "No such community, or the caller is not a member of it.", body = ErrorBody),
+        (status = 422, description = "The name is not valid, or the channel is not the community's.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, community.id = %community_id))]
 pub async fn create_webhook(
     State(state): State<AppState>,
@@ -70,6 +88,21 @@ pub async fn create_webhook(
 }
 
 /// Lists the community's webhooks, revoked ones included, without their tokens.
+#[utoipa::path(
+    get,
+    path = "/communities/{community_id}/webhooks",
+    tag = "identity",
+    security(("bearer" = [])),
+    params(
+        ("community_id" = CommunityId, Path, description = "The community."),
+    ),
+    responses(
+        (status = 200, description = "The community's webhooks, revoked ones included, without tokens.", body = Vec<WebhookDto>),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The caller is not an owner or admin of the community, or the token lacks the `admin` scope.", body = ErrorBody),
+        (status = 404, description = "No such community, or the caller is not a member of it.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, community.id = %community_id))]
 pub async fn list_webhooks(
     State(state): State<AppState>,
@@ -83,6 +116,21 @@ pub async fn list_webhooks(
 }
 
 /// Revokes a webhook: its URL stops working at once.
+#[utoipa::path(
+    delete,
+    path = "/webhooks/{webhook_id}",
+    tag = "identity",
+    security(("bearer" = [])),
+    params(
+        ("webhook_id" = WebhookId, Path, description = "The webhook."),
+    ),
+    responses(
+        (status = 204, description = "Revoked: its URL stops working at once."),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The caller is not an owner or admin of the community, or the token lacks the `admin` scope.", body = ErrorBody),
+        (status = 404, description = "No such webhook.", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all, fields(user.id = %user.id, webhook.id = %webhook_id))]
 pub async fn revoke_webhook(
     State(state): State<AppState>,

@@ -1,8 +1,8 @@
 //! `POST /api/channels/{channel_id}/messages`: post a message.
 
-use ajet_core::ChannelId;
 use ajet_core::dto::{CreateMessage, MessageDto, Scope};
 use ajet_core::limits::{MAX_IDEMPOTENCY_KEY_LEN, MAX_MESSAGE_CHARS};
+use ajet_core::{ChannelId, ErrorBody};
 use ajet_telemetry::TraceContext;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -1,7 +1,7 @@
 //! `DELETE /api/messages/{message_id}`: the author or a moderator deletes a message.
 
 use ajet_core::dto::Scope;
-use ajet_core::{ErrorCode, EventData, MessageId};
+use ajet_core::{ErrorBody, ErrorCode, EventData, MessageId};
 use ajet_telemetry::TraceContext;
 use axum::Extension;
 use axum::extract::State;

@@ -1,7 +1,7 @@
 //! `PATCH /api/messages/{message_id}`: the author edits their message.
 
 use ajet_core::dto::{EditMessage, MessageDto, Scope};
-use ajet_core::{ErrorCode, EventData, MessageId};
+use ajet_core::{ErrorBody, ErrorCode, EventData, MessageId};
 use ajet_telemetry::TraceContext;
 use axum::extract::State;
 use axum::{Extension, Json};

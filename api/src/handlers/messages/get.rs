@@ -1,7 +1,7 @@
 //! `GET /api/messages/{message_id}`: one message.
 
-use ajet_core::MessageId;
 use ajet_core::dto::{MessageDto, Scope};
+use ajet_core::{ErrorBody, MessageId};
 use axum::Json;
 use axum::extract::State;
 

@@ -2,7 +2,7 @@
 
 use ajet_core::dto::{MessageDto, MessagePage, Scope};
 use ajet_core::limits::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
-use ajet_core::{ChannelId, MessageId};
+use ajet_core::{ChannelId, ErrorBody, MessageId};
 use ajet_db::messages::{self, PageFrom};
 use axum::Json;
 use axum::extract::State;

@@ -1,7 +1,7 @@
 //! `PUT` and `DELETE /api/messages/{message_id}/reactions/{emoji}`: react, idempotently.
 
 use ajet_core::dto::{ReactionDto, Scope};
-use ajet_core::{EventData, MessageId};
+use ajet_core::{ErrorBody, EventData, MessageId};
 use ajet_telemetry::TraceContext;
 use axum::extract::State;
 use axum::{Extension, Json};

@@ -1,8 +1,8 @@
 //! `GET /api/messages/{message_id}/replies`: a thread's replies.
 
-use ajet_core::MessageId;
 use ajet_core::dto::{MessageDto, MessagePage, Scope};
 use ajet_core::limits::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
+use ajet_core::{ErrorBody, MessageId};
 use ajet_db::messages::PageFrom;
 use axum::Json;
 use axum::extract::State;

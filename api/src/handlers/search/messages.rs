@@ -1,5 +1,6 @@
 //! `GET /api/search?q=…&cursor=…&limit=…`: full-text search, best results first.
 
+use ajet_core::ErrorBody;
 use ajet_core::dto::Scope;
 use ajet_core::search::{self, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, SearchPage};
 use ajet_db::search::{Cursor, Reader};
