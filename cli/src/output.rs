@@ -14,7 +14,20 @@ pub fn message_line(m: &MessageDto) -> String {
     } else {
         ""
     };
-    format!("{when} {}: {}{edited}", m.author_username, m.body)
+    let mut line = format!("{when} {}: {}{edited}", m.author_username, m.body);
+    if m.reply_count > 0 {
+        let s = if m.reply_count == 1 { "y" } else { "ies" };
+        line.push_str(&format!("  [{} repl{s}]", m.reply_count));
+    }
+    if !m.reactions.is_empty() {
+        let reactions: Vec<String> = m
+            .reactions
+            .iter()
+            .map(|r| format!("{} {}", r.emoji, r.count))
+            .collect();
+        line.push_str(&format!("  {}", reactions.join("  ")));
+    }
+    line
 }
 
 /// A channel's display name: `community#name`, or `@alice, @bob` for a DM.
