@@ -726,6 +726,12 @@ async fn mentions_notify_and_code_does_not(pool: PgPool) {
 
     // Marking read: some, then all.
     let page = bob.notifications(true, None, 10).await.unwrap();
+    let bob_token = app.token_for(bob_id).await;
+    let (status, count) = call(&app, &bob_token, "GET", "/api/notifications/count", None).await;
+    assert_eq!(
+        (status, count["unread_count"].as_i64()),
+        (200, Some(page.unread_count))
+    );
     assert_eq!(page.unread_count, 3);
     let left = bob
         .mark_notifications_read(&[page.notifications[0].id], false)
