@@ -194,13 +194,14 @@ async fn tail(client: &Client, channel: &str, lines: u32, json: bool) -> anyhow:
         _ => bail!("the live stream closed at once"),
     }
     let mut last_seq = 0;
+    let mut last_id = None;
     if lines > 0 {
         let page = client
             .messages(channel.id, PageCursor::Latest, lines)
             .await?;
         for m in &page.messages {
             print_message(m, json)?;
-            last_seq = m.seq;
+            (last_seq, last_id) = (m.seq, Some(m.id));
         }
     }
     while let Some(item) = stream.next().await {
@@ -210,10 +211,21 @@ async fn tail(client: &Client, channel: &str, lines: u32, json: bool) -> anyhow:
                 EventData::MessageCreated(m)
                     if m.channel_id == channel.id && m.parent_id.is_none() && m.seq > last_seq =>
                 {
-                    last_seq = m.seq;
+                    (last_seq, last_id) = (m.seq, Some(m.id));
                     print_message(&m, json)?;
                 }
-                EventData::Reload { reason } => eprintln!("ajet-chat: {reason}"),
+                // The stream could not replay what was missed: catch up from history.
+                EventData::Reload { reason } => {
+                    eprintln!("ajet-chat: {reason}");
+                    let cursor = last_id.map_or(PageCursor::Latest, PageCursor::After);
+                    let page = client.messages(channel.id, cursor, 200).await?;
+                    for m in &page.messages {
+                        if m.seq > last_seq {
+                            print_message(m, json)?;
+                            (last_seq, last_id) = (m.seq, Some(m.id));
+                        }
+                    }
+                }
                 _ => {}
             },
             StreamItem::Disconnected { error, retry_in } => {
