@@ -26,9 +26,11 @@ pub const PREFIX: &str = "/api";
     info(
         title = "ajet-chat API",
         description = "The REST API of ajet-chat: communities, channels, DMs, messages, threads, \
-            reactions, notifications, read state, presence and search.\n\n\
-            Every operation but this document takes `Authorization: Bearer <token>` (a session \
-            or a bot's API token; a token acts only within its scopes, 403 otherwise). Every \
+            reactions, notifications, read state, presence, search, and identity (sessions, \
+            bots and their tokens, webhooks, invites).\n\n\
+            Every operation but this document and webhook deliveries takes \
+            `Authorization: Bearer <token>` (a session or a bot's API token; a token acts only \
+            within its scopes, 403 otherwise). Every \
             error is answered as `{\"error\": code, \"message\": sentence}` (`ErrorBody`), \
             with `code` one of `ErrorCode` and the status following from it. Outsiders get 404, \
             never 403, for private channels and DMs. Every write is also published as an event \
@@ -47,6 +49,7 @@ pub const PREFIX: &str = "/api";
         (name = "notifications", description = "Mentions, DMs, thread replies, invites and system notices."),
         (name = "presence", description = "Heartbeats in, online and offline out."),
         (name = "search", description = "Full-text search over the messages the caller may read."),
+        (name = "identity", description = "Sessions, bots and their tokens, webhooks, invites, the account."),
         (name = "meta", description = "This document."),
     ),
 )]
@@ -92,6 +95,11 @@ pub fn document(routes: Document) -> Document {
     document
 }
 
+/// The document as the running api serves it.
+pub fn current() -> Document {
+    document(crate::routes::api().into_openapi())
+}
+
 /// `#[utoipa::path]` makes the first paragraph of a handler's `///` its operation's summary,
 /// but those paragraphs are written for readers of the code: several lines long, some
 /// starting with the route (`` `GET /api/…`: ``). The summary becomes the paragraph's first
@@ -105,24 +113,19 @@ fn tidy_summary(operation: &mut utoipa::openapi::path::Operation) {
         Some((route, rest)) if route.starts_with('`') => rest,
         _ => paragraph.as_str(),
     };
-    let sentence = text.find(". ").map_or(text, |end| &text[..=end]);
-    let mut chars = sentence.chars();
-    let summary = chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect::<String>())
-        .unwrap_or_default();
-    if summary.len() < paragraph.len() {
+    let mut chars = text.chars();
+    let text: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    let summary = text.find(". ").map_or(text.as_str(), |end| &text[..=end]);
+    if summary.len() < text.len() {
         operation.description = Some(match operation.description.take() {
-            Some(rest) if !rest.is_empty() => format!("{paragraph}\n\n{rest}"),
-            _ => paragraph.clone(),
+            Some(rest) if !rest.is_empty() => format!("{text}\n\n{rest}"),
+            _ => text.clone(),
         });
     }
-    operation.summary = Some(summary);
-}
-
-/// The document as the running api serves it.
-pub fn current() -> Document {
-    document(crate::routes::api().into_openapi())
+    operation.summary = Some(summary.to_owned());
 }
 
 /// This document: every route of the api, its parameters, bodies and answers.
@@ -137,4 +140,28 @@ pub fn current() -> Document {
 )]
 pub async fn openapi_json(Extension(document): Extension<Arc<Document>>) -> Response {
     Json(document.as_ref()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::openapi::path::{Operation, OperationBuilder};
+
+    fn tidied(summary: &str) -> Operation {
+        let mut operation = OperationBuilder::new().summary(Some(summary)).build();
+        super::tidy_summary(&mut operation);
+        operation
+    }
+
+    #[test]
+    fn summaries_are_the_first_sentence_without_the_route() {
+        let one = tidied("`GET /api/notifications/count`: how many are\nunread.");
+        assert_eq!(one.summary.as_deref(), Some("How many are unread."));
+        assert_eq!(one.description, None);
+        let two = tidied("Posts a message. A repeated key returns\nthe first.");
+        assert_eq!(two.summary.as_deref(), Some("Posts a message."));
+        assert_eq!(
+            two.description.as_deref(),
+            Some("Posts a message. A repeated key returns the first.")
+        );
+    }
 }

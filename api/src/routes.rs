@@ -97,10 +97,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(presence::heartbeat))
         .routes(routes!(presence::get_presence))
         .routes(routes!(presence::get_contacts))
-        // Identity (issue 3) is not documented yet: its routes are merged as plain axum
-        // routes until its handlers carry `#[utoipa::path]` and `identity::routes` returns
-        // an `OpenApiRouter`.
-        .merge(OpenApiRouter::from(identity::routes()))
+        .merge(identity::routes())
         .merge(search::routes())
 }
 

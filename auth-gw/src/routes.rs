@@ -28,7 +28,10 @@ pub fn router(state: AppState) -> Router {
             security::csrf_guard,
         ))
         .layer(cors)
-        .layer(axum::middleware::from_fn(security::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::security_headers,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::resolve_client,
@@ -52,14 +55,15 @@ async fn gateway(State(state): State<AppState>, req: Request) -> Response {
     let service = Service::for_path(req.uri().path());
     let ip = client_ip(&req);
     let presents_token = auth::presented_token(req.headers()).is_some();
-    let key = if service.requires_session() || presents_token {
+    let needs_session = service.requires_session() && !is_public(&req);
+    let key = if needs_session || presents_token {
         match auth::authenticate(&state, req.headers()).await {
             Ok(identity) => {
                 tracing::debug!(user.id = %identity.user_id, "authenticated");
                 limit_key(&identity)
             }
             // The web pages decide for themselves what an anonymous visitor sees.
-            Err(Denied::Missing | Denied::Invalid) if !service.requires_session() => Key::Ip(ip),
+            Err(Denied::Missing | Denied::Invalid) if !needs_session => Key::Ip(ip),
             Err(denied) => {
                 // Failed attempts count against the address, so guessing is slowed too.
                 if let Err(wait) = state.limits.check(&Key::Ip(ip)) {
@@ -75,6 +79,11 @@ async fn gateway(State(state): State<AppState>, req: Request) -> Response {
         return limits::too_many(wait);
     }
     proxy::forward(&state, service, req).await
+}
+
+/// Api routes anyone may call: the OpenAPI document.
+fn is_public(req: &Request) -> bool {
+    req.method() == axum::http::Method::GET && req.uri().path() == "/api/openapi.json"
 }
 
 fn refused(denied: Denied) -> Response {

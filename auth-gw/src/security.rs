@@ -17,10 +17,19 @@ use crate::state::AppState;
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-eval'; \
      object-src 'none'; frame-ancestors 'none'; base-uri 'self'";
 
-/// Adds the security headers to every response that does not set them itself.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// Adds the security headers to every response that does not set them itself; over
+/// HTTPS, HSTS too.
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
+    if state.settings.public_origin.starts_with("https://")
+        && !headers.contains_key(header::STRICT_TRANSPORT_SECURITY)
+    {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     let set = [
         (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),

@@ -744,3 +744,27 @@ async fn login_attempts_are_throttled_per_address_across_accounts(pool: PgPool) 
     let body: Value = limited.json().await.unwrap();
     assert_eq!(body["error"], "rate_limited");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_openapi_document_is_public_and_https_gets_hsts(pool: PgPool) {
+    let gw = TestGateway::start(pool, &["--public-url", "https://chat.example"]).await;
+    let doc = http()
+        .get(gw.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(doc.status(), StatusCode::OK);
+    assert_eq!(
+        doc.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
+    let body: Value = doc.json().await.unwrap();
+    assert!(body["paths"]["/api/communities/{community_id}/bots"].is_object());
+    // Only that document: the rest of the api still needs a token.
+    let other = http()
+        .get(gw.url("/api/openapi.yaml"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::UNAUTHORIZED);
+}

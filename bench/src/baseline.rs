@@ -25,26 +25,57 @@ const TABLE: &str = "CREATE TABLE bench_insert (
 const SCRIPT: &str = "INSERT INTO bench_insert (id, channel_id, author_id, body_md) \
 VALUES (gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), 'bench message body');\n";
 
-/// Runs pgbench with the single-row INSERT script against `database_url`; transactions
-/// per second.
-pub async fn pg_tps(
+/// What pgbench measured.
+pub struct Pgbench {
+    /// Transactions per second with the plan's clients.
+    pub tps: f64,
+    /// Average latency of one transaction with a single client: one durable commit.
+    pub commit_ms: f64,
+}
+
+/// Runs pgbench with the single-row INSERT script against `database_url`: with the plan's
+/// clients for throughput, then with one client for the latency of a lone commit.
+pub async fn pgbench(
     pgbench: &str,
     database_url: &str,
     dir: &std::path::Path,
     plan: &Plan,
-) -> anyhow::Result<f64> {
+) -> anyhow::Result<Pgbench> {
     let mut conn = sqlx::PgConnection::connect(database_url).await?;
     sqlx::query(TABLE).execute(&mut conn).await?;
     conn.close().await?;
     let script = dir.join("insert.sql");
     std::fs::write(&script, SCRIPT)?;
+    let loaded = run_pgbench(
+        pgbench,
+        database_url,
+        &script,
+        plan.pg_clients,
+        plan.pg_duration,
+    )
+    .await?;
+    let tps =
+        parse_tps(&loaded).with_context(|| format!("no tps in pgbench's output:\n{loaded}"))?;
+    let single = run_pgbench(pgbench, database_url, &script, 1, plan.pg_duration / 3).await?;
+    let commit_ms = parse_latency_ms(&single)
+        .with_context(|| format!("no latency in pgbench's output:\n{single}"))?;
+    Ok(Pgbench { tps, commit_ms })
+}
+
+async fn run_pgbench(
+    pgbench: &str,
+    database_url: &str,
+    script: &std::path::Path,
+    clients: u32,
+    duration: Duration,
+) -> anyhow::Result<String> {
     let out = tokio::process::Command::new(pgbench)
         .arg("--no-vacuum")
-        .args(["--client", &plan.pg_clients.to_string()])
-        .args(["--jobs", "2"])
-        .args(["--time", &plan.pg_duration.as_secs().max(1).to_string()])
+        .args(["--client", &clients.to_string()])
+        .args(["--jobs", &clients.min(2).to_string()])
+        .args(["--time", &duration.as_secs().max(1).to_string()])
         .arg("--file")
-        .arg(&script)
+        .arg(script)
         .arg(database_url)
         // Durable commits, whatever the server's default is.
         .env("PGOPTIONS", "-c synchronous_commit=on")
@@ -59,7 +90,16 @@ pub async fn pg_tps(
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    parse_tps(&stdout).with_context(|| format!("no tps in pgbench's output:\n{stdout}"))
+    Ok(stdout.into_owned())
+}
+
+/// The `latency average = N ms` figure of pgbench's report.
+fn parse_latency_ms(report: &str) -> Option<f64> {
+    report
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("latency average = "))
+        .and_then(|l| l.strip_suffix(" ms"))
+        .and_then(|n| n.trim().parse().ok())
 }
 
 /// The `tps = N (without initial connection time)` figure of pgbench's report.
@@ -112,6 +152,8 @@ mod tests {
             initial connection time = 12.345 ms\n\
             tps = 19412.345678 (without initial connection time)\n";
         assert_eq!(parse_tps(report), Some(19412.345678));
+        assert_eq!(parse_latency_ms(report), Some(0.412));
+        assert_eq!(parse_latency_ms("latency average = fast"), None);
         let old = "tps = 1500.1 (including connections establishing)\n\
                    tps = 1510.2 (excluding connections establishing)\n";
         assert_eq!(parse_tps(old), Some(1500.1));

@@ -36,6 +36,13 @@ pub struct Config {
     /// Log filter for the services (RUST_LOG); `info` is what production runs.
     #[arg(long, default_value = "info")]
     pub service_log: String,
+    /// Keep the services' logs (their directory is printed) instead of removing them.
+    #[arg(long)]
+    pub keep_logs: bool,
+    /// Diagnostic: open the SSE streams of (b) and (c) straight on tui-sm instead of
+    /// through the gateway, to see what the gateway adds to delivery.
+    #[arg(long)]
+    pub streams_direct: bool,
     /// Run only these scenarios (the others report null).
     #[arg(long, value_enum, value_delimiter = ',')]
     pub only: Vec<Scenario>,

@@ -12,6 +12,7 @@ mod scenarios;
 mod setup;
 mod stack;
 mod stats;
+mod table;
 
 use clap::Parser;
 

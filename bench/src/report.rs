@@ -1,9 +1,10 @@
-//! The figures of one run: the table people read and the JSON line machines read, with
-//! each scenario beside its baseline and the issue's target.
+//! The figures of one run: the rows of the table people read (each scenario beside its
+//! baseline and the issue's target) and the JSON line machines read.
 
 use serde::Serialize;
 
 use crate::stats::round;
+use crate::table::{Row, Target, fmt_num};
 
 /// Every figure of a run. A scenario that was not run leaves its figures `None` (`null`).
 #[derive(Clone, Debug, Default, Serialize)]
@@ -12,6 +13,8 @@ pub struct Results {
     pub mode: String,
     // Baselines.
     pub pg_tps: Option<f64>,
+    /// One durable single-row INSERT with a single client (pgbench latency average).
+    pub pg_commit_ms: Option<f64>,
     pub nats_p50_us: Option<f64>,
     pub nats_p99_us: Option<f64>,
     // (a) post throughput.
@@ -33,6 +36,8 @@ pub struct Results {
     pub fanout_subscribers: Option<f64>,
     pub fanout_p50_ms: Option<f64>,
     pub fanout_p99_ms: Option<f64>,
+    pub fanout_answer_p50_ms: Option<f64>,
+    pub fanout_bus_p50_ms: Option<f64>,
     pub fanout_bus_p99_ms: Option<f64>,
     pub fanout_lost: Option<f64>,
     /// The terminal session manager's CPU while fanning out, in % of one core.
@@ -59,71 +64,6 @@ pub struct Results {
     pub cold_start_web_sm_ms: Option<f64>,
     pub cold_start_tui_sm_ms: Option<f64>,
     pub cold_start_auth_gw_ms: Option<f64>,
-}
-
-/// A bound from the issue that a figure should meet.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Target {
-    AtMost(f64),
-    AtLeast(f64),
-}
-
-impl Target {
-    pub fn met_by(self, value: f64) -> bool {
-        match self {
-            Self::AtMost(bound) => value <= bound,
-            Self::AtLeast(bound) => value >= bound,
-        }
-    }
-
-    fn label(self) -> String {
-        match self {
-            Self::AtMost(bound) => format!("<= {}", fmt_num(bound)),
-            Self::AtLeast(bound) => format!(">= {}", fmt_num(bound)),
-        }
-    }
-}
-
-/// One line of the table.
-#[derive(Clone, Debug)]
-pub struct Row {
-    pub scenario: &'static str,
-    pub metric: &'static str,
-    pub value: Option<f64>,
-    /// The figure relative to its baseline, already phrased (`12.3x nats p50`).
-    pub versus: Option<String>,
-    pub target: Option<Target>,
-}
-
-impl Row {
-    fn new(scenario: &'static str, metric: &'static str, value: Option<f64>) -> Self {
-        Self {
-            scenario,
-            metric,
-            value,
-            versus: None,
-            target: None,
-        }
-    }
-
-    fn target(mut self, target: Target) -> Self {
-        self.target = Some(target);
-        self
-    }
-
-    fn versus(mut self, versus: Option<String>) -> Self {
-        self.versus = versus;
-        self
-    }
-
-    /// `met`, `MISSED`, or `-` when there is no target or no figure.
-    pub fn verdict(&self) -> &'static str {
-        match (self.value, self.target) {
-            (Some(value), Some(target)) if target.met_by(value) => "met",
-            (Some(_), Some(_)) => "MISSED",
-            _ => "-",
-        }
-    }
 }
 
 /// `value / base` phrased as "N.Nx what", when both are known and base is not zero.
@@ -166,6 +106,11 @@ impl Results {
                 "pg_tps (pgbench INSERT, 8 clients)",
                 self.pg_tps,
             ),
+            Row::new(
+                "baseline",
+                "pg_commit_ms (1 client, one INSERT)",
+                self.pg_commit_ms,
+            ),
             Row::new("baseline", "nats_p50_us (core pub->sub)", self.nats_p50_us),
             Row::new("baseline", "nats_p99_us", self.nats_p99_us),
             Row::new("a post", "post_msgs_per_s", self.post_msgs_per_s).versus(ratio(
@@ -187,7 +132,12 @@ impl Results {
                 "b deliver",
                 "deliver_answer_p50_ms (POST -> 201)",
                 self.deliver_answer_p50_ms,
-            ),
+            )
+            .versus(ratio(
+                self.deliver_answer_p50_ms,
+                self.pg_commit_ms,
+                "pg_commit_ms",
+            )),
             Row::new(
                 "b deliver",
                 "deliver_bus_p50_ms (POST -> on NATS)",
@@ -206,9 +156,15 @@ impl Results {
                 .target(Target::AtMost(50.0)),
             Row::new(
                 "c fan-out",
-                "fanout_bus_p99_ms (POST -> on NATS)",
-                self.fanout_bus_p99_ms,
+                "fanout_answer_p50_ms (POST -> 201)",
+                self.fanout_answer_p50_ms,
             ),
+            Row::new(
+                "c fan-out",
+                "fanout_bus_p50_ms (POST -> on NATS)",
+                self.fanout_bus_p50_ms,
+            ),
+            Row::new("c fan-out", "fanout_bus_p99_ms", self.fanout_bus_p99_ms),
             Row::new("c fan-out", "fanout_lost", self.fanout_lost).target(Target::AtMost(0.0)),
             Row::new(
                 "c fan-out",
@@ -251,7 +207,12 @@ impl Results {
                 "e gateway",
                 "post_one_api_p50_ms (one POST direct)",
                 self.post_one_api_p50_ms,
-            ),
+            )
+            .versus(ratio(
+                self.post_one_api_p50_ms,
+                self.pg_commit_ms,
+                "pg_commit_ms",
+            )),
             Row::new("f cold start", "cold_start_api_ms", self.cold_start_api_ms),
             Row::new(
                 "f cold start",
@@ -283,71 +244,10 @@ impl Results {
     }
 }
 
-/// A number as people read it: integers without decimals, small values with a few.
-pub fn fmt_num(value: f64) -> String {
-    if value == value.trunc() && value.abs() < 1e15 {
-        format!("{value:.0}")
-    } else if value.abs() >= 100.0 {
-        format!("{value:.1}")
-    } else {
-        format!("{value:.3}")
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_owned()
-    }
-}
-
-/// The rows as an aligned plain-text table.
-pub fn table(rows: &[Row]) -> String {
-    let header = [
-        "scenario",
-        "metric",
-        "value",
-        "vs baseline",
-        "target",
-        "verdict",
-    ];
-    let cells: Vec<[String; 6]> = rows
-        .iter()
-        .map(|r| {
-            [
-                r.scenario.to_owned(),
-                r.metric.to_owned(),
-                r.value.map_or_else(|| "n/a".to_owned(), fmt_num),
-                r.versus.clone().unwrap_or_else(|| "-".to_owned()),
-                r.target.map_or_else(|| "-".to_owned(), Target::label),
-                r.verdict().to_owned(),
-            ]
-        })
-        .collect();
-    let mut widths = header.map(str::len);
-    for row in &cells {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.len());
-        }
-    }
-    let line = |cells: &[String]| -> String {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        padded.join("  ").trim_end().to_owned()
-    };
-    let mut out = line(&header.map(str::to_owned));
-    out.push('\n');
-    out.push_str(&line(&widths.map(|w| "-".repeat(w))));
-    out.push('\n');
-    for row in &cells {
-        out.push_str(&line(row));
-        out.push('\n');
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::table::table;
 
     fn sample() -> Results {
         let mut r = Results {
@@ -440,14 +340,5 @@ mod tests {
         }
         assert_eq!(value["fanout_p99_ms"], serde_json::Value::Null);
         assert_eq!(value["post_ratio"], 0.35);
-    }
-
-    #[test]
-    fn numbers_are_formatted_for_people() {
-        assert_eq!(fmt_num(20000.0), "20000");
-        assert_eq!(fmt_num(1234.567), "1234.6");
-        assert_eq!(fmt_num(0.25), "0.25");
-        assert_eq!(fmt_num(1.5), "1.5");
-        assert_eq!(fmt_num(0.1234), "0.123");
     }
 }

@@ -1,11 +1,12 @@
-//! One benchmark run: the stack up, the population written, the baselines and the
-//! scenarios in turn (lightest first, so that none measures another's leftovers), the
-//! stack down, then the report.
+//! One benchmark run: the stack up, the population written, the baselines, then the
+//! scenarios one at a time with a pause between them (so that none measures what the last
+//! one left in the relay or the hub), the ten thousand idle streams and the cold starts
+//! (which add processes) last; the stack down, then the report.
 
 use std::time::{Duration, Instant};
 
 use crate::config::{Config, Scenario};
-use crate::report::{self, Results};
+use crate::report::Results;
 use crate::scenarios::{cold_start, deliver, gateway, idle, post};
 use crate::setup::Population;
 use crate::stack::Stack;
@@ -36,10 +37,16 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let logs = stack.dir.clone();
     if let Err(err) = measured {
         // Leave the logs for whoever reads the error.
+        if let Err(stop) = stack.stop(true).await {
+            eprintln!("ajet-bench: {stop:#}");
+        }
         eprintln!("ajet-bench: the services' logs are in {}", logs.display());
         return Err(err);
     }
-    stack.stop().await?;
+    stack.stop(config.keep_logs).await?;
+    if config.keep_logs {
+        eprintln!("ajet-bench: the services' logs are in {}", logs.display());
+    }
 
     results.derive();
     println!();
@@ -51,7 +58,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         plan.fanout_subscribers,
         results.idle_conns.unwrap_or(0.0),
     );
-    print!("{}", report::table(&results.rows()));
+    print!("{}", crate::table::table(&results.rows()));
     println!("{}", results.json_line()?);
     // On a smoke run's small numbers nothing may go missing: that is a broken stack (or a
     // broken benchmark), not a slow one.
@@ -78,12 +85,13 @@ async fn measure(
 
     if config.runs(Scenario::Pg) {
         step(&format!(
-            "baseline: pgbench single-row INSERT, {} clients, {} s",
+            "baseline: pgbench single-row INSERT, {} clients for {} s, then one client",
             plan.pg_clients,
             plan.pg_duration.as_secs()
         ));
-        let tps = baseline::pg_tps(&config.pgbench, &stack.database_url, &stack.dir, &plan).await?;
-        results.pg_tps = Some(round(tps, 0));
+        let pg = baseline::pgbench(&config.pgbench, &stack.database_url, &stack.dir, &plan).await?;
+        results.pg_tps = Some(round(pg.tps, 0));
+        results.pg_commit_ms = Some(round(pg.commit_ms, 3));
     }
     if config.runs(Scenario::Nats) {
         step(&format!(
@@ -118,6 +126,7 @@ async fn measure(
             subscribers: plan.deliver_receivers,
             rate: plan.deliver_rate,
             messages: plan.deliver_messages,
+            direct: config.streams_direct,
         };
         let outcome = deliver::run(stack, &people, spec, epoch).await?;
         eprintln!("    {} deliveries measured", outcome.latencies.count());
@@ -140,6 +149,7 @@ async fn measure(
             subscribers: plan.fanout_subscribers,
             rate: plan.fanout_rate,
             messages: plan.fanout_messages,
+            direct: config.streams_direct,
         };
         let outcome = deliver::run(stack, &people, spec, epoch).await?;
         eprintln!(
@@ -150,6 +160,8 @@ async fn measure(
         results.fanout_subscribers = Some(plan.fanout_subscribers as f64);
         results.fanout_p50_ms = Some(round(outcome.latencies.quantile_ms(0.5), 2));
         results.fanout_p99_ms = Some(round(outcome.latencies.quantile_ms(0.99), 2));
+        results.fanout_answer_p50_ms = Some(round(outcome.answered.quantile_ms(0.5), 2));
+        results.fanout_bus_p50_ms = Some(round(outcome.on_bus.quantile_ms(0.5), 2));
         results.fanout_bus_p99_ms = Some(round(outcome.on_bus.quantile_ms(0.99), 2));
         results.fanout_bench_cpu_pct = Some(round(outcome.bench_cpu_pct, 1));
         results.fanout_lost = Some(outcome.expected.saturating_sub(outcome.received) as f64);

@@ -164,8 +164,9 @@ impl Stack {
         spawn(&self.bin_dir, name, addr, &self.env, &self.dir, &log)
     }
 
-    /// Stops every process, drops the database, and removes the temporary directory.
-    pub async fn stop(mut self) -> anyhow::Result<()> {
+    /// Stops every process, drops the database, and removes the temporary directory
+    /// (unless `keep_logs`, when something went wrong and the logs explain it).
+    pub async fn stop(mut self, keep_logs: bool) -> anyhow::Result<()> {
         for service in [self.gateway, self.tui_sm, self.web_sm, self.api] {
             service.kill().await;
         }
@@ -173,6 +174,9 @@ impl Stack {
             let _ = nats.kill().await;
         }
         drop_database(&self.admin_url, &self.database_name).await?;
+        if keep_logs {
+            return Ok(());
+        }
         std::fs::remove_dir_all(&self.dir)
             .with_context(|| format!("cannot remove {}", self.dir.display()))?;
         Ok(())

@@ -95,20 +95,20 @@ impl TestGateway {
         ));
         let api_base = serve(api, stop.clone()).await;
 
-        let mut argv = vec![
-            "ajet-auth-gw",
-            "--api-url",
-            &api_base,
+        let defaults = [
+            ("--api-url", api_base.as_str()),
             // Nothing listens there: pages answer 502, which no test here needs.
-            "--web-sm-url",
-            "http://127.0.0.1:9",
-            "--tui-sm-url",
-            "http://127.0.0.1:9",
-            "--public-url",
-            PUBLIC,
-            "--cookie-secure",
-            "false",
+            ("--web-sm-url", "http://127.0.0.1:9"),
+            ("--tui-sm-url", "http://127.0.0.1:9"),
+            ("--public-url", PUBLIC),
+            ("--cookie-secure", "false"),
         ];
+        let mut argv = vec!["ajet-auth-gw"];
+        for (flag, value) in defaults {
+            if !args.contains(&flag) {
+                argv.extend([flag, value]);
+            }
+        }
         argv.extend_from_slice(args);
         let config = ajet_auth_gw::config::Config::try_parse_from(argv).unwrap();
         let gw_bus = nats().await;

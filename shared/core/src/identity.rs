@@ -163,3 +163,26 @@ pub struct SessionToken {
     pub user_id: UserId,
     pub username: String,
 }
+
+/// One audit log entry of a community, as its owners and admins read it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEntryDto {
+    pub id: uuid::Uuid,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<UserId>,
+    /// What happened: `token.create`, `invite.revoke`, `role.change`, …
+    pub action: String,
+    pub target_kind: Option<String>,
+    pub target_id: Option<uuid::Uuid>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub details: serde_json::Value,
+}
+
+/// A page of audit entries, newest first; `?before=<last id>` gets the next.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntryDto>,
+    pub has_more: bool,
+}

@@ -47,3 +47,34 @@ pub async fn insert(conn: &mut PgConnection, entry: Entry<'_>) -> Result<(), sql
     .await?;
     Ok(())
 }
+
+/// An audit_log row as owners and admins read it (without the client's address).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Row {
+    pub id: Uuid,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor_id: Option<Uuid>,
+    pub action: String,
+    pub target_kind: Option<String>,
+    pub target_id: Option<Uuid>,
+    pub details: Value,
+}
+
+/// The audit entries about `community`, newest first, older than `before` when given.
+pub async fn list_for_community(
+    conn: &mut PgConnection,
+    community: CommunityId,
+    before: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<Row>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, at, actor_id, action, target_kind, target_id, details FROM audit_log
+         WHERE community_id = $1 AND ($2::uuid IS NULL OR id < $2)
+         ORDER BY id DESC LIMIT $3",
+    )
+    .bind(community.as_uuid())
+    .bind(before)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}

@@ -28,6 +28,7 @@ use crate::state::AppState;
     request_body = CreateBot,
     responses(
         (status = 201, description = "The bot: a user of kind `bot` in the community, its `#general` and the listed channels.", body = BotDto),
+        (status = 400, description = "The path or body could not be read.", body = ErrorBody),
         (status = 401, description = "No valid bearer token.", body = ErrorBody),
         (status = 403, description = "The caller is not an owner or admin of the community, or the token lacks the `admin` scope.", body = ErrorBody),
         (status = 404, description = "No such community, or the caller is not a member of it.", body = ErrorBody),
@@ -96,6 +97,7 @@ pub async fn create_bot(
     ),
     responses(
         (status = 200, description = "The community's bots, oldest first.", body = Vec<BotDto>),
+        (status = 400, description = "An id in the path is not a UUID.", body = ErrorBody),
         (status = 401, description = "No valid bearer token.", body = ErrorBody),
         (status = 403, description = "The caller is not an owner or admin of the community, or the token lacks the `admin` scope.", body = ErrorBody),
         (status = 404, description = "No such community, or the caller is not a member of it.", body = ErrorBody),

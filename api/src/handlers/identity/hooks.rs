@@ -34,6 +34,7 @@ pub const TOKEN_HEADER: &str = "x-ajet-webhook-token";
     request_body = WebhookPost,
     responses(
         (status = 201, description = "Posted to the webhook's channel as its bot.", body = MessageDto),
+        (status = 400, description = "The path or body could not be read.", body = ErrorBody),
         (status = 404, description = "No such webhook, or the token is wrong or revoked.", body = ErrorBody),
         (status = 413, description = "The text is too long.", body = ErrorBody),
         (status = 422, description = "The text is empty.", body = ErrorBody),

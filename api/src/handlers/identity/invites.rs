@@ -1,8 +1,8 @@
 //! Invites: `POST|GET /api/communities/{community_id}/invites`,
 //! `DELETE /api/invites/{invite_id}`.
 
-use ajet_core::ErrorBody;
 use ajet_core::CommunityId;
+use ajet_core::ErrorBody;
 use ajet_core::identity::{CreateInvite, InviteDto};
 use ajet_db::invites;
 use axum::Json;
@@ -29,6 +29,7 @@ use crate::state::AppState;
     request_body = CreateInvite,
     responses(
         (status = 201, description = "The invite; its sign-up link is `/signup?invite=<code>`.", body = InviteDto),
+        (status = 400, description = "The path or body could not be read.", body = ErrorBody),
         (status = 401, description = "No valid bearer token.", body = ErrorBody),
         (status = 403, description = "The caller is not an owner or admin of the community, or the token lacks the `admin` scope.", body = ErrorBody),
         (status = 404, description = "No such community, or the caller is not a member of it.", body = ErrorBody),
@@ -85,6 +86,7 @@ pub async fn create_invite(
     ),
     responses(
         (status = 200, description = "The community's invites.", body = Vec<InviteDto>),
+        (status = 400, description = "An id in the path is not a UUID.", body = ErrorBody),
         (status = 401, description = "No valid bearer token.", body = ErrorBody),
         (status = 403, description = "The caller is not an owner or admin of the community, or the token lacks the `admin` scope.", body = ErrorBody),
         (status = 404, description = "No such community, or the caller is not a member of it.", body = ErrorBody),
@@ -113,6 +115,7 @@ pub async fn list_invites(
     ),
     responses(
         (status = 204, description = "Revoked."),
+        (status = 400, description = "An id in the path is not a UUID.", body = ErrorBody),
         (status = 401, description = "No valid bearer token.", body = ErrorBody),
         (status = 403, description = "The caller is not an owner or admin of the community, or the token lacks the `admin` scope.", body = ErrorBody),
         (status = 404, description = "No such invite.", body = ErrorBody),

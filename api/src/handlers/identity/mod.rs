@@ -6,6 +6,7 @@
 //! instance keeps honouring the credential.
 
 mod account;
+mod audit;
 mod bots;
 mod common;
 mod hooks;
@@ -14,35 +15,24 @@ mod sessions;
 mod tokens;
 mod webhooks;
 
-use axum::Router;
-use axum::routing::{delete, get, post};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::state::AppState;
 
-/// The identity routes, nested under `/api` with the rest.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/communities/{community_id}/bots",
-            get(bots::list_bots).post(bots::create_bot),
-        )
-        .route(
-            "/bots/{bot_id}/tokens",
-            get(tokens::list_tokens).post(tokens::create_token),
-        )
-        .route("/tokens/{token_id}", delete(tokens::revoke_token))
-        .route(
-            "/communities/{community_id}/webhooks",
-            get(webhooks::list_webhooks).post(webhooks::create_webhook),
-        )
-        .route("/webhooks/{webhook_id}", delete(webhooks::revoke_webhook))
-        .route(
-            "/communities/{community_id}/invites",
-            get(invites::list_invites).post(invites::create_invite),
-        )
-        .route("/invites/{invite_id}", delete(invites::revoke_invite))
-        .route("/sessions", get(sessions::list_sessions))
-        .route("/sessions/{session_id}", delete(sessions::revoke_session))
-        .route("/me", delete(account::delete_me))
-        .route(hooks::PATH, post(hooks::deliver))
+/// The identity routes, nested under `/api` with the rest, with their OpenAPI operations.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(bots::list_bots, bots::create_bot))
+        .routes(routes!(tokens::list_tokens, tokens::create_token))
+        .routes(routes!(tokens::revoke_token))
+        .routes(routes!(webhooks::list_webhooks, webhooks::create_webhook))
+        .routes(routes!(webhooks::revoke_webhook))
+        .routes(routes!(invites::list_invites, invites::create_invite))
+        .routes(routes!(invites::revoke_invite))
+        .routes(routes!(sessions::list_sessions))
+        .routes(routes!(sessions::revoke_session))
+        .routes(routes!(account::delete_me))
+        .routes(routes!(hooks::deliver))
+        .routes(routes!(audit::list_audit))
 }

@@ -69,6 +69,7 @@ pub async fn list_sessions(
     ),
     responses(
         (status = 204, description = "Revoked: that device is signed out everywhere at once."),
+        (status = 400, description = "An id in the path is not a UUID.", body = ErrorBody),
         (status = 401, description = "No valid bearer token.", body = ErrorBody),
         (status = 403, description = "Called with an API token.", body = ErrorBody),
         (status = 404, description = "The caller has no such live session.", body = ErrorBody),

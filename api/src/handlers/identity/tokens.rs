@@ -27,6 +27,7 @@ use crate::state::AppState;
     request_body = CreateToken,
     responses(
         (status = 201, description = "The token, with its secret: shown this once, stored only as a keyed hash.", body = Created<TokenDto>),
+        (status = 400, description = "The path or body could not be read.", body = ErrorBody),
         (status = 401, description = "No valid bearer token.", body = ErrorBody),
         (status = 403, description = "The caller is not an owner or admin of the community, or the token lacks the `admin` scope.", body = ErrorBody),
         (status = 404, description = "No such bot.", body = ErrorBody),
@@ -111,6 +112,7 @@ pub async fn create_token(
     ),
     responses(
         (status = 200, description = "The bot's tokens, revoked ones included, without secrets.", body = Vec<TokenDto>),
+        (status = 400, description = "An id in the path is not a UUID.", body = ErrorBody),
         (status = 401, description = "No valid bearer token.", body = ErrorBody),
         (status = 403, description = "The caller is not an owner or admin of the community, or the token lacks the `admin` scope.", body = ErrorBody),
         (status = 404, description = "No such bot.", body = ErrorBody),
@@ -142,6 +144,7 @@ pub async fn list_tokens(
     ),
     responses(
         (status = 204, description = "Revoked: it stops working on every instance at once."),
+        (status = 400, description = "An id in the path is not a UUID.", body = ErrorBody),
         (status = 401, description = "No valid bearer token.", body = ErrorBody),
         (status = 403, description = "The caller is not an owner or admin of the community, or the token lacks the `admin` scope.", body = ErrorBody),
         (status = 404, description = "No such token.", body = ErrorBody),

@@ -28,6 +28,7 @@ use crate::state::AppState;
     request_body = CreateWebhook,
     responses(
         (status = 201, description = "The webhook, with its token: shown this once. Outside tools post `{\"text\": …}` to `/hook/<id>/<token>`.", body = Created<WebhookDto>),
+        (status = 400, description = "The path or body could not be read.", body = ErrorBody),
         (status = 401, description = "No valid bearer token.", body = ErrorBody),
         (status = 403, description = "The caller is not an owner or admin of the community, or the token lacks the `admin` scope.", body = ErrorBody),
         (status = 404, description = "No such community, or the caller is not a member of it.", body = ErrorBody),
@@ -98,6 +99,7 @@ pub async fn create_webhook(
     ),
     responses(
         (status = 200, description = "The community's webhooks, revoked ones included, without tokens.", body = Vec<WebhookDto>),
+        (status = 400, description = "An id in the path is not a UUID.", body = ErrorBody),
         (status = 401, description = "No valid bearer token.", body = ErrorBody),
         (status = 403, description = "The caller is not an owner or admin of the community, or the token lacks the `admin` scope.", body = ErrorBody),
         (status = 404, description = "No such community, or the caller is not a member of it.", body = ErrorBody),
@@ -126,6 +128,7 @@ pub async fn list_webhooks(
     ),
     responses(
         (status = 204, description = "Revoked: its URL stops working at once."),
+        (status = 400, description = "An id in the path is not a UUID.", body = ErrorBody),
         (status = 401, description = "No valid bearer token.", body = ErrorBody),
         (status = 403, description = "The caller is not an owner or admin of the community, or the token lacks the `admin` scope.", body = ErrorBody),
         (status = 404, description = "No such webhook.", body = ErrorBody),
