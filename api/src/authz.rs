@@ -57,22 +57,14 @@ fn banned() -> Error {
     Error::new(ErrorCode::Forbidden, "you are banned from this community")
 }
 
-/// The channel, with the caller's read state, if they may read it: they are a member and
-/// not banned from its community.
+/// The channel if the caller may read it: they are a member and not banned from its
+/// community. One query; the channel comes without read state.
 pub async fn readable_channel(
     conn: &mut PgConnection,
     channel: ChannelId,
     user: UserId,
 ) -> Result<Channel> {
-    let found = channels::get_for_member(conn, channel, user)
-        .await?
-        .ok_or_else(no_such_channel)?;
-    if let Some(community) = found.community()
-        && communities::is_banned(conn, community, user).await?
-    {
-        return Err(banned());
-    }
-    Ok(found)
+    Ok(standing(conn, channel, user).await?.0)
 }
 
 /// The channel if the caller may post in it: readable, not archived, caller not muted.
@@ -81,23 +73,35 @@ pub async fn postable_channel(
     channel: ChannelId,
     user: UserId,
 ) -> Result<Channel> {
-    let found = readable_channel(conn, channel, user).await?;
+    let (found, standing) = standing(conn, channel, user).await?;
     if found.archived_at.is_some() {
         return Err(Error::new(
             ErrorCode::Forbidden,
             "the channel is archived; nothing can be posted to it",
         ));
     }
-    if let Some(community) = found.community()
-        && let Some(until) = communities::muted_until(conn, community, user).await?
-    {
-        let message = match until {
+    if standing.muted {
+        let message = match standing.muted_until {
             Some(t) => format!("you are muted in this community until {}", t.to_rfc3339()),
             None => "you are muted in this community".to_owned(),
         };
         return Err(Error::new(ErrorCode::Forbidden, message));
     }
     Ok(found)
+}
+
+async fn standing(
+    conn: &mut PgConnection,
+    channel: ChannelId,
+    user: UserId,
+) -> Result<(Channel, channels::Standing)> {
+    let (found, standing) = channels::get_with_standing(conn, channel, user)
+        .await?
+        .ok_or_else(no_such_channel)?;
+    if standing.banned {
+        return Err(banned());
+    }
+    Ok((found, standing))
 }
 
 /// The role of `user` in the channel's community (`None` for DMs), for moderation checks.

@@ -47,11 +47,9 @@ pub enum Posted {
 pub async fn post(state: &AppState, post: Post<'_>) -> Result<Posted> {
     let mut tx = state.db.begin().await?;
     let channel = authz::postable_channel(&mut tx, post.channel, post.author).await?;
-    if let Some(key) = post.idempotency_key
-        && let Some(existing) = messages::by_idempotency_key(&mut tx, post.author, key).await?
-    {
-        return replay(existing, post.channel);
-    }
+    // A retry with a used idempotency key fails the insert on the key's unique index; the
+    // rollback undoes the position it took, and the first message is answered instead.
+    // Checking first would cost every post a query for the rare retry.
     let parent = match post.parent {
         Some(id) => Some(thread_parent(&mut tx, id, post.channel).await?),
         None => None,
@@ -96,7 +94,7 @@ pub async fn post(state: &AppState, post: Post<'_>) -> Result<Posted> {
             EventData::MessageCreated(message.clone()),
         )
         .await?;
-    let mentioned = store_mentions(&mut tx, &message).await?;
+    let mentioned = store_mentions(&mut tx, &message, true).await?;
     if let Some(parent) = &parent {
         let (reply_count, last_reply_at) = messages::refresh_thread(&mut tx, parent.id).await?;
         let reply_participants = messages::participants(&mut tx, &[parent.id])
@@ -157,12 +155,21 @@ async fn thread_parent(
     Ok(parent)
 }
 
-/// Parses and stores the message's mentions; the mentioned users who exist.
+/// Parses and stores the message's mentions (replacing those stored before, unless the
+/// message is `new`); the mentioned users who exist.
 pub(crate) async fn store_mentions(
     conn: &mut PgConnection,
     message: &MessageDto,
+    new: bool,
 ) -> Result<Mentioned> {
     let parsed = mentions::parse(&message.body);
+    if parsed.is_empty() && new {
+        return Ok(Mentioned {
+            users: Vec::new(),
+            channel: false,
+            here: false,
+        });
+    }
     let names: Vec<String> = parsed
         .iter()
         .filter_map(|m| match m {
@@ -210,6 +217,11 @@ async fn notify(
     parent: Option<&messages::Message>,
     mentioned: &Mentioned,
 ) -> Result<()> {
+    let nobody = mentioned.users.is_empty() && !mentioned.channel && !mentioned.here;
+    if nobody && !channel.is_dm() && parent.is_none() {
+        // A plain channel message notifies no one: spare the member lookup.
+        return Ok(());
+    }
     let members: HashSet<UserId> = ajet_db::channels::member_ids(conn, channel.id)
         .await?
         .into_iter()

@@ -200,6 +200,64 @@ pub async fn get_for_member(
     .await
 }
 
+/// What a member may do in a channel, read in the same query as the channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Standing {
+    /// Banned from the channel's community now.
+    pub banned: bool,
+    /// Muted in the channel's community now.
+    pub muted: bool,
+    /// Until when, if muted for a time.
+    pub muted_until: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ChannelWithStanding {
+    #[sqlx(flatten)]
+    channel: Channel,
+    banned: bool,
+    muted: bool,
+    muted_until: Option<DateTime<Utc>>,
+}
+
+/// The channel `id` if `user` is a member of it, with their standing in its community —
+/// one query, for authorising a request. No read state (see [`get_for_member`]).
+pub async fn get_with_standing(
+    conn: &mut PgConnection,
+    id: ChannelId,
+    user: UserId,
+) -> Result<Option<(Channel, Standing)>, sqlx::Error> {
+    let row: Option<ChannelWithStanding> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS},
+             EXISTS (SELECT 1 FROM bans b WHERE b.community_id = ch.community_id
+                     AND b.user_id = $2 AND (b.expires_at IS NULL OR b.expires_at > now()))
+                 AS banned,
+             EXISTS (SELECT 1 FROM mutes mu WHERE mu.community_id = ch.community_id
+                     AND mu.user_id = $2 AND (mu.expires_at IS NULL OR mu.expires_at > now()))
+                 AS muted,
+             (SELECT mu.expires_at FROM mutes mu WHERE mu.community_id = ch.community_id
+                     AND mu.user_id = $2 AND mu.expires_at > now()) AS muted_until
+         FROM channels ch
+         JOIN channel_members m ON m.channel_id = ch.id AND m.user_id = $2
+         LEFT JOIN communities co ON co.id = ch.community_id
+         WHERE ch.id = $1"
+    ))
+    .bind(id.as_uuid())
+    .bind(user.as_uuid())
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| {
+        (
+            r.channel,
+            Standing {
+                banned: r.banned,
+                muted: r.muted,
+                muted_until: r.muted_until,
+            },
+        )
+    }))
+}
+
 /// Every channel `user` is a member of, with unread counts: community channels by
 /// community and name, then DMs, newest activity first.
 pub async fn list_for_member(

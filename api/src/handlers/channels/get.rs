@@ -35,7 +35,10 @@ pub async fn get_channel(
     user.require(Scope::ChannelsRead)?;
     user.check_channel(id)?;
     let mut conn = state.db.acquire().await?;
-    let channel = crate::authz::readable_channel(&mut conn, id, user.id).await?;
+    crate::authz::readable_channel(&mut conn, id, user.id).await?;
+    let channel = ajet_db::channels::get_for_member(&mut conn, id, user.id)
+        .await?
+        .ok_or_else(crate::authz::no_such_channel)?;
     let mut dtos = super::to_dtos(&mut conn, vec![channel], user.id).await?;
     Ok(Json(dtos.remove(0)))
 }

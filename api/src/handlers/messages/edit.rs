@@ -62,7 +62,7 @@ pub async fn edit_message(
     let mut messages = [MessageDto::from(updated)];
     super::enrich(&mut tx, &mut messages, user.id).await?;
     let [updated] = messages;
-    crate::posting::store_mentions(&mut tx, &updated).await?;
+    crate::posting::store_mentions(&mut tx, &updated, false).await?;
     let mut events = Recorder::new(Some(trace.traceparent()));
     events
         .channel(
