@@ -458,6 +458,19 @@ async fn invites_are_created_listed_and_revoked_by_admins(pool: PgPool) {
     let actions = audit_actions(&pool).await;
     assert!(actions.contains(&"invite.create".to_owned()), "{actions:?}");
     assert!(actions.contains(&"invite.revoke".to_owned()), "{actions:?}");
+
+    // Admins read the community's audit log, newest first, a page at a time.
+    let audit = format!("/api/communities/{}/audit", app.community.id);
+    let (status, page) = admin.get(&format!("{audit}?limit=1")).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["entries"][0]["action"], "invite.revoke");
+    assert_eq!(page["has_more"], true);
+    let last = page["entries"][0]["id"].as_str().unwrap();
+    let (_, older) = admin.get(&format!("{audit}?limit=1&before={last}")).await;
+    assert_eq!(older["entries"][0]["action"], "invite.create");
+    assert!(older["entries"][0].get("ip").is_none());
+    let (status, _) = Caller::new(&app, Some(&member_token)).get(&audit).await;
+    assert_eq!(status, 403);
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -78,6 +78,7 @@ const IDENTITY_ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/sessions/{session_id}"),
     ("delete", "/api/me"),
     ("post", "/api/hooks/{webhook_id}"),
+    ("get", "/api/communities/{community_id}/audit"),
 ];
 
 /// The operations that take no bearer token: this document, and webhook deliveries (the

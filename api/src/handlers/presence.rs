@@ -38,10 +38,14 @@ pub async fn heartbeat(State(state): State<AppState>, user: AuthUser) -> StatusC
 async fn record(state: &AppState, user: UserId) -> Result<(), sqlx::Error> {
     let mut conn = state.db.acquire().await?;
     ajet_db::users::touch(&mut conn, user).await?;
+    let channel_ids = ajet_db::channels::ids_of_member(&mut conn, user).await?;
     let event = Envelope::for_community(
         None,
         Some(user),
-        EventData::PresenceHeartbeat { user_id: user },
+        EventData::PresenceHeartbeat {
+            user_id: user,
+            channel_ids,
+        },
     );
     let payload = serde_json::to_vec(&event).unwrap_or_default();
     for community in ajet_db::communities::list_for_user(&mut conn, user).await? {

@@ -110,9 +110,14 @@ pub enum EventData {
     #[serde(rename = "presence.changed")]
     PresenceChanged { user_id: UserId, online: bool },
     /// A heartbeat, seen by the session managers only: they turn heartbeats into
-    /// [`EventData::PresenceUpdated`] batches.
+    /// [`EventData::PresenceUpdated`] batches for the people who share a channel with the
+    /// user, which is why it names the user's channels.
     #[serde(rename = "presence.heartbeat")]
-    PresenceHeartbeat { user_id: UserId },
+    PresenceHeartbeat {
+        user_id: UserId,
+        #[serde(default)]
+        channel_ids: Vec<ChannelId>,
+    },
     /// Once a minute, to each client: who of the people relevant to it came online or went
     /// offline since the last batch.
     #[serde(rename = "presence.updated")]

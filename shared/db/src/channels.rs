@@ -369,6 +369,19 @@ pub async fn is_member(
     .await
 }
 
+/// The ids of the channels and DMs `user` is in.
+pub async fn ids_of_member(
+    conn: &mut PgConnection,
+    user: UserId,
+) -> Result<Vec<ChannelId>, sqlx::Error> {
+    let ids: Vec<Uuid> =
+        sqlx::query_scalar("SELECT channel_id FROM channel_members WHERE user_id = $1")
+            .bind(user.as_uuid())
+            .fetch_all(conn)
+            .await?;
+    Ok(ids.into_iter().map(ChannelId).collect())
+}
+
 /// The ids of `channel`'s members.
 pub async fn member_ids(
     conn: &mut PgConnection,

@@ -106,10 +106,6 @@ struct Connection {
     /// Channels whose membership events arrived since registration: a later reconcile
     /// with the api's answer leaves them as the events made them.
     touched: HashSet<ChannelId>,
-    /// The people whose presence matters to this connection, once known.
-    contacts: Option<Arc<HashSet<UserId>>>,
-    /// The presence last sent for each contact.
-    presence_sent: HashMap<UserId, bool>,
 }
 
 #[derive(Default)]
@@ -121,8 +117,10 @@ struct Routing {
     by_key: HashMap<Key, HashSet<ConnId>>,
     by_user: HashMap<UserId, HashSet<ConnId>>,
     by_public_id: HashMap<Uuid, ConnId>,
-    /// When each user's last heartbeat was seen.
-    last_seen: HashMap<UserId, Instant>,
+    /// Each user's last heartbeat, with the channels it named.
+    last_seen: HashMap<UserId, (Instant, Vec<ChannelId>)>,
+    /// Who was online at the last presence batch.
+    online: HashSet<UserId>,
 }
 
 /// A change of membership an event carries, applied to the connections of that user.
@@ -295,8 +293,13 @@ impl Hub {
             return;
         };
         match envelope.data {
-            EventData::PresenceHeartbeat { user_id } => {
-                self.routing().last_seen.insert(user_id, Instant::now());
+            EventData::PresenceHeartbeat {
+                user_id,
+                channel_ids,
+            } => {
+                self.routing()
+                    .last_seen
+                    .insert(user_id, (Instant::now(), channel_ids));
             }
             EventData::Typing { user_id, .. } => {
                 let Some(channel) = envelope.channel_id else {
@@ -332,7 +335,10 @@ impl Hub {
         set_keys(&mut routing, id, keys);
     }
 
-    /// Sends each connection the presence changes of its contacts since the last batch.
+    /// Once per `every`: works out who came online or went offline since the last batch,
+    /// and sends each connection the changes of the people who share a channel with it.
+    /// Relevance comes from the channels each heartbeat names, so the hub keeps state per
+    /// online user, not per connection.
     async fn flush_presence(self, every: Duration) {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -344,55 +350,59 @@ impl Hub {
             let online: HashSet<UserId> = routing
                 .last_seen
                 .iter()
-                .filter(|(_, seen)| now.duration_since(**seen) < ONLINE_FOR)
+                .filter(|(_, (seen, _))| now.duration_since(*seen) < ONLINE_FOR)
                 .map(|(user, _)| *user)
                 .collect();
-            routing
-                .last_seen
-                .retain(|_, seen| now.duration_since(*seen) < ONLINE_FOR * 2);
-            let mut slow = Vec::new();
-            for (id, conn) in routing.connections.iter_mut() {
-                let Some(contacts) = conn.contacts.clone() else {
-                    continue;
-                };
-                let mut changes = Vec::new();
-                for user in contacts.iter() {
-                    let is_online = online.contains(user);
-                    let was_online = conn.presence_sent.get(user).copied().unwrap_or(false);
-                    if is_online != was_online {
-                        conn.presence_sent.insert(*user, is_online);
-                        changes.push(PresenceChange {
-                            user_id: *user,
+            let flipped: Vec<(UserId, bool)> = online
+                .symmetric_difference(&routing.online)
+                .map(|user| (*user, online.contains(user)))
+                .collect();
+            let mut batches: HashMap<ConnId, Vec<PresenceChange>> = HashMap::new();
+            for (user, is_online) in flipped {
+                let channels = routing
+                    .last_seen
+                    .get(&user)
+                    .map(|(_, channels)| channels.as_slice())
+                    .unwrap_or_default();
+                let watchers: HashSet<ConnId> = channels
+                    .iter()
+                    .filter_map(|ch| routing.by_key.get(&Key::Channel(*ch)))
+                    .flatten()
+                    .copied()
+                    .collect();
+                for id in watchers {
+                    if routing
+                        .connections
+                        .get(&id)
+                        .is_some_and(|c| c.access.user != user)
+                    {
+                        batches.entry(id).or_default().push(PresenceChange {
+                            user_id: user,
                             online: is_online,
                         });
                     }
                 }
-                if changes.is_empty() {
-                    continue;
-                }
+            }
+            routing.online = online;
+            routing
+                .last_seen
+                .retain(|_, (seen, _)| now.duration_since(*seen) < ONLINE_FOR * 2);
+            let mut slow = Vec::new();
+            for (id, changes) in batches {
                 let envelope =
                     Envelope::for_community(None, None, EventData::PresenceUpdated { changes });
-                if conn
-                    .tx
-                    .try_send(Arc::new(Delivery::ephemeral(&envelope)))
-                    .is_err()
+                if let Some(conn) = routing.connections.get(&id)
+                    && conn
+                        .tx
+                        .try_send(Arc::new(Delivery::ephemeral(&envelope)))
+                        .is_err()
                 {
-                    slow.push(*id);
+                    slow.push(id);
                 }
             }
             for id in slow {
                 remove(&mut routing, id);
             }
-        }
-    }
-
-    /// Tells the hub whose presence matters to a connection.
-    pub fn set_contacts(&self, connection: Uuid, contacts: HashSet<UserId>) {
-        let mut routing = self.routing();
-        if let Some(id) = routing.by_public_id.get(&connection).copied()
-            && let Some(conn) = routing.connections.get_mut(&id)
-        {
-            conn.contacts = Some(Arc::new(contacts));
         }
     }
 
@@ -425,8 +435,6 @@ impl Hub {
                     view,
                     keys: HashSet::new(),
                     touched: HashSet::new(),
-                    contacts: None,
-                    presence_sent: HashMap::new(),
                 },
             );
             routing.by_user.entry(user).or_default().insert(id);

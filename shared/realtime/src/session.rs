@@ -4,7 +4,6 @@
 //! Everything a user may see is asked of the api with the user's own token; a session
 //! manager never decides entitlement from anything the client claims.
 
-use std::collections::HashSet;
 use std::convert::Infallible;
 
 use ajet_core::{ChannelId, CommunityId, Envelope, ErrorBody, ErrorCode, EventData, subjects};
@@ -103,7 +102,7 @@ impl Sessions {
         view: Option<CommunityId>,
         resume: Option<u64>,
     ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, ajet_sdk::Error> {
-        let access = access(&api).await?;
+        let access = fetch_access(&api).await?;
         if let Some(community) = view
             && !access.communities.contains(&community)
         {
@@ -116,15 +115,12 @@ impl Sessions {
         let subscription = self.hub.subscribe(access, view, resume).await;
         let connection = subscription.connection_id;
         tracing::info!(user.id = %user, ?resume, ?view, "stream opened");
-        // Memberships may have changed between the first answer and the registration;
-        // ask again now that events are flowing, and learn whose presence matters.
+        // Memberships may have changed between the first answer and the registration:
+        // ask again now that events are flowing.
         let hub = self.hub.clone();
         tokio::spawn(async move {
-            match access_and_contacts(&api).await {
-                Ok((fresh, contacts)) => {
-                    hub.reconcile(connection, fresh);
-                    hub.set_contacts(connection, contacts);
-                }
+            match fetch_access(&api).await {
+                Ok(fresh) => hub.reconcile(connection, fresh),
                 Err(err) => tracing::warn!(error = %err, "cannot refresh a stream's access"),
             }
         });
@@ -181,20 +177,14 @@ impl Sessions {
     }
 }
 
-async fn access(api: &Client) -> Result<Access, ajet_sdk::Error> {
+/// What the user behind `api` may see, as the api says now.
+async fn fetch_access(api: &Client) -> Result<Access, ajet_sdk::Error> {
     let (me, channels) = tokio::try_join!(api.me(), api.channels())?;
     Ok(Access::new(
         me.user.id,
         &channels,
         me.communities.iter().map(|c| c.id),
     ))
-}
-
-async fn access_and_contacts(
-    api: &Client,
-) -> Result<(Access, HashSet<ajet_core::UserId>), ajet_sdk::Error> {
-    let (access, contacts) = tokio::try_join!(access(api), api.contacts())?;
-    Ok((access, contacts.into_iter().collect()))
 }
 
 /// A refusal in the shape of an api error, so that callers answer all errors alike.

@@ -9,6 +9,7 @@
 )]
 
 use std::collections::{HashMap, HashSet};
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -337,30 +338,45 @@ async fn a_view_switch_narrows_delivery_to_the_viewed_community() {
 }
 
 #[tokio::test]
-async fn presence_is_batched_and_filtered_to_contacts() {
+async fn presence_is_batched_and_filtered_to_people_sharing_a_channel() {
     let bus = bus().await;
     let hub = hub(&bus);
+    let (shared, elsewhere) = (ChannelId::new(), ChannelId::new());
     let (me, friend, stranger) = (UserId::new(), UserId::new(), UserId::new());
-    let mut sub = hub.subscribe(access(me, &[]), None, None).await;
+    let mut sub = hub
+        .subscribe(access(me, &[(shared, None)]), None, None)
+        .await;
     next_any(&mut sub).await;
-    hub.set_contacts(sub.connection_id, HashSet::from([friend]));
-    tokio::time::sleep(Duration::from_millis(100)).await;
 
-    for user in [friend, stranger, friend, friend] {
-        let beat = Envelope::for_community(
+    let beat = |user: UserId, channel: ChannelId| {
+        let env = Envelope::for_community(
             None,
             Some(user),
-            EventData::PresenceHeartbeat { user_id: user },
+            EventData::PresenceHeartbeat {
+                user_id: user,
+                channel_ids: vec![channel],
+            },
         );
-        let subject = subjects::presence(CommunityId::new());
-        hub.signal(subject, serde_json::to_vec(&beat).unwrap())
+        serde_json::to_vec(&env).unwrap()
+    };
+    for (user, channel) in [
+        (friend, shared),
+        (stranger, elsewhere),
+        (friend, shared),
+        (me, shared),
+    ] {
+        hub.signal(subjects::presence(CommunityId::new()), beat(user, channel))
             .await
             .unwrap();
     }
     let batch = next_any(&mut sub).await;
     match batch.data {
         EventData::PresenceUpdated { changes } => {
-            assert_eq!(changes.len(), 1, "{changes:?}");
+            assert_eq!(
+                changes.len(),
+                1,
+                "one change, about the friend only: {changes:?}"
+            );
             assert_eq!((changes[0].user_id, changes[0].online), (friend, true));
         }
         other => panic!("expected a presence batch, got {other:?}"),
