@@ -285,6 +285,15 @@ async fn every_route_answers_every_credential_as_it_should(pool: PgPool) {
             manager: true,
             ..route(
                 "GET",
+                format!("/api/communities/{c}/audit"),
+                Some(Scope::Admin),
+                200,
+            )
+        },
+        Route {
+            manager: true,
+            ..route(
+                "GET",
                 format!("/api/communities/{c}/webhooks"),
                 Some(Scope::Admin),
                 200,

@@ -25,10 +25,6 @@ const SENDER_CONNECTIONS: usize = 4;
 const CONNECTING: usize = 64;
 /// How long receivers wait for stragglers after the last post.
 const GRACE: Duration = Duration::from_secs(10);
-/// CPU (in cores) below which the stack counts as quiet before sending starts.
-const QUIET_CPU: f64 = 0.05;
-/// The longest wait for a quiet stack.
-const SETTLE_AT_MOST: Duration = Duration::from_secs(20);
 
 /// One run's shape.
 pub struct Spec<'a> {
@@ -87,7 +83,7 @@ pub async fn run(
     // A session manager finishes opening a stream in the background (it asks the api
     // again for the user's access and contacts): wait until that is done, so that the
     // sending starts on a quiet stack.
-    settle(&[stack.api.pid()?, stack.tui_sm.pid()?, stack.gateway.pid()?]).await?;
+    super::settle(&[stack.api.pid()?, stack.tui_sm.pid()?, stack.gateway.pid()?]).await?;
 
     let (sent_tx, sent_rx) = watch::channel(None::<u64>);
     let deadline = tokio::time::Instant::now()
@@ -147,27 +143,6 @@ pub async fn run(
     outcome.gw_cpu_pct = pct(gw_before, procfs::cpu_time(gw_pid, ticks)?);
     outcome.bench_cpu_pct = pct(me_before, procfs::cpu_time(me, ticks)?);
     Ok(outcome)
-}
-
-/// Waits (at most [`SETTLE_AT_MOST`]) until `pids` together use less than
-/// [`QUIET_CPU`] of a core over a quarter of a second.
-async fn settle(pids: &[u32]) -> anyhow::Result<()> {
-    let ticks = procfs::ticks_per_second();
-    let window = Duration::from_millis(250);
-    let give_up = Instant::now() + SETTLE_AT_MOST;
-    let used = |pids: &[u32]| -> anyhow::Result<Duration> {
-        pids.iter()
-            .map(|pid| procfs::cpu_time(*pid, ticks))
-            .sum::<anyhow::Result<Duration>>()
-    };
-    loop {
-        let before = used(pids)?;
-        tokio::time::sleep(window).await;
-        let busy = used(pids)?.saturating_sub(before).as_secs_f64() / window.as_secs_f64();
-        if busy < QUIET_CPU || Instant::now() > give_up {
-            return Ok(());
-        }
-    }
 }
 
 /// Posts `spec.messages` at `spec.rate`; how many were stored, how many refused, and

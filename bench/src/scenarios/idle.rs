@@ -58,6 +58,8 @@ pub async fn run(stack: &mut Stack, people: &Population, n: usize) -> anyhow::Re
         .await
         .with_context(|| format!("cannot hold {n} streams open"))?;
     let opened_per_s = n as f64 / started.elapsed().as_secs_f64();
+    // The session manager finishes each stream's opening in the background.
+    super::settle(&[pid, stack.api.pid()?]).await?;
     tokio::time::sleep(SETTLE).await;
     let after = procfs::rss_kib(pid)?;
     let conns = held.len();

@@ -10,9 +10,17 @@ pub mod gateway;
 pub mod idle;
 pub mod post;
 
+use std::time::{Duration, Instant};
+
 use bytes::Bytes;
 
+use crate::procfs;
 use crate::stats::Epoch;
+
+/// CPU (in cores) below which the stack counts as quiet.
+const QUIET_CPU: f64 = 0.05;
+/// The longest wait for a quiet stack.
+const SETTLE_AT_MOST: Duration = Duration::from_secs(20);
 
 const MARKER: &[u8] = b"bench-t";
 
@@ -38,6 +46,27 @@ pub fn stamp_in(data: &[u8]) -> Option<u64> {
         .ok()?
         .parse()
         .ok()
+}
+
+/// Waits (at most [`SETTLE_AT_MOST`]) until `pids` together use less than
+/// [`QUIET_CPU`] of a core over a quarter of a second.
+async fn settle(pids: &[u32]) -> anyhow::Result<()> {
+    let ticks = procfs::ticks_per_second();
+    let window = Duration::from_millis(250);
+    let give_up = Instant::now() + SETTLE_AT_MOST;
+    let used = |pids: &[u32]| -> anyhow::Result<Duration> {
+        pids.iter()
+            .map(|pid| procfs::cpu_time(*pid, ticks))
+            .sum::<anyhow::Result<Duration>>()
+    };
+    loop {
+        let before = used(pids)?;
+        tokio::time::sleep(window).await;
+        let busy = used(pids)?.saturating_sub(before).as_secs_f64() / window.as_secs_f64();
+        if busy < QUIET_CPU || Instant::now() > give_up {
+            return Ok(());
+        }
+    }
 }
 
 #[cfg(test)]
