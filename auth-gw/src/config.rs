@@ -13,15 +13,15 @@ pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "AJET_GW_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
-    /// The api, which serves `/api/*`.
-    #[arg(long, env = "AJET_API_URL", default_value = "http://127.0.0.1:8081", value_parser = upstream)]
-    pub api_url: Uri,
-    /// The web session manager, which serves every path no other service claims.
-    #[arg(long, env = "AJET_WEB_SM_URL", default_value = "http://127.0.0.1:8082", value_parser = upstream)]
-    pub web_sm_url: Uri,
-    /// The terminal session manager, which serves `/tui/*`.
-    #[arg(long, env = "AJET_TUI_SM_URL", default_value = "http://127.0.0.1:8083", value_parser = upstream)]
-    pub tui_sm_url: Uri,
+    /// The api, which serves `/api/*`; several instances comma-separated.
+    #[arg(long, env = "AJET_API_URL", default_value = "http://127.0.0.1:8081", value_parser = upstream, value_delimiter = ',', num_args = 1..)]
+    pub api_url: Vec<Uri>,
+    /// The web session manager, which serves every path no other service claims; several instances comma-separated.
+    #[arg(long, env = "AJET_WEB_SM_URL", default_value = "http://127.0.0.1:8082", value_parser = upstream, value_delimiter = ',', num_args = 1..)]
+    pub web_sm_url: Vec<Uri>,
+    /// The terminal session manager, which serves `/tui/*`; several instances comma-separated.
+    #[arg(long, env = "AJET_TUI_SM_URL", default_value = "http://127.0.0.1:8083", value_parser = upstream, value_delimiter = ',', num_args = 1..)]
+    pub tui_sm_url: Vec<Uri>,
     /// PostgreSQL connection URL (sessions and tokens).
     #[arg(
         long,

@@ -21,6 +21,7 @@ pub mod revocation;
 pub mod routes;
 pub mod security;
 pub mod state;
+pub mod upstream;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -5,10 +5,11 @@ use std::net::SocketAddr;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
 use axum::http::uri::PathAndQuery;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::state::AppState;
+use crate::upstream::{Upstream, with_path};
 
 /// The services behind the gateway.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,7 +46,8 @@ impl Service {
         matches!(self, Self::Api | Self::TuiSm)
     }
 
-    pub fn base(self, state: &AppState) -> &Uri {
+    /// The service's instances.
+    pub fn upstream(self, state: &AppState) -> &Upstream {
         match self {
             Self::Api => &state.upstreams.api,
             Self::WebSm => &state.upstreams.web_sm,
@@ -80,19 +82,16 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
     headers.remove(header::TRANSFER_ENCODING);
 }
 
-/// Sends `req` to `service` and streams its answer back.
+/// Sends `req` to one of `service`'s instances and streams its answer back. A request
+/// without a body (GET, HEAD — SSE streams among them) that cannot reach an instance is
+/// tried on the next; one with a body goes to one instance only, since it cannot be sent
+/// twice.
 pub async fn forward(state: &AppState, service: Service, mut req: Request) -> Response {
-    let base = service.base(state);
     let path = req
         .uri()
         .path_and_query()
         .cloned()
         .unwrap_or_else(|| PathAndQuery::from_static("/"));
-    let mut parts = base.clone().into_parts();
-    parts.path_and_query = Some(path);
-    let Ok(uri) = Uri::from_parts(parts) else {
-        return unreachable_service(service);
-    };
     let client_ip = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -114,18 +113,30 @@ pub async fn forward(state: &AppState, service: Service, mut req: Request) -> Re
     if !headers.contains_key("x-forwarded-proto") {
         headers.insert("x-forwarded-proto", HeaderValue::from_static("http"));
     }
-    *req.uri_mut() = uri;
-    match state.client.request(req).await {
-        Ok(response) => {
-            let (mut parts, body) = response.into_parts();
-            strip_hop_by_hop(&mut parts.headers);
-            Response::from_parts(parts, Body::new(body))
-        }
-        Err(err) => {
-            tracing::warn!(service = service.name(), error = %err, "upstream request failed");
-            unreachable_service(service)
+    let retryable = matches!(*req.method(), Method::GET | Method::HEAD);
+    let (parts, body) = req.into_parts();
+    let mut body = Some(body);
+    for base in service.upstream(state).rotation() {
+        let Some(uri) = with_path(base, path.clone()) else {
+            continue;
+        };
+        let mut attempt = Request::from_parts(parts.clone(), body.take().unwrap_or_default());
+        *attempt.uri_mut() = uri;
+        match state.client.request(attempt).await {
+            Ok(response) => {
+                let (mut parts, body) = response.into_parts();
+                strip_hop_by_hop(&mut parts.headers);
+                return Response::from_parts(parts, Body::new(body));
+            }
+            Err(err) => {
+                tracing::warn!(service = service.name(), upstream = %base, error = %err, "upstream request failed");
+                if !(retryable && err.is_connect()) {
+                    break;
+                }
+            }
         }
     }
+    unreachable_service(service)
 }
 
 fn unreachable_service(service: Service) -> Response {

@@ -47,11 +47,36 @@ pub async fn ready(
     (status, Json(body))
 }
 
-/// A service's own `/ready` answer, or why there is none.
+/// A service's readiness: its one instance's own `/ready` answer, or with several
+/// instances each one's answer under `instances` — ready when at least one is, since the
+/// gateway sends requests to those that answer.
 async fn probe(state: &AppState, service: Service, trace: &TraceContext) -> Value {
-    let mut parts = service.base(state).clone().into_parts();
-    parts.path_and_query = Some(axum::http::uri::PathAndQuery::from_static("/ready"));
-    let Ok(uri) = axum::http::Uri::from_parts(parts) else {
+    let instances = service.upstream(state).instances();
+    let reports = futures::future::join_all(
+        instances
+            .iter()
+            .map(|uri| probe_instance(state, uri, trace)),
+    )
+    .await;
+    match reports.as_slice() {
+        [one] => one.clone(),
+        many => {
+            let ready = many.iter().any(|r| r["ready"] == true);
+            let instances: serde_json::Map<String, Value> = instances
+                .iter()
+                .map(ToString::to_string)
+                .zip(many.iter().cloned())
+                .collect();
+            json!({ "ready": ready, "instances": instances })
+        }
+    }
+}
+
+/// One instance's own `/ready` answer, or why there is none.
+async fn probe_instance(state: &AppState, base: &axum::http::Uri, trace: &TraceContext) -> Value {
+    let Some(uri) =
+        crate::upstream::with_path(base, axum::http::uri::PathAndQuery::from_static("/ready"))
+    else {
         return json!({ "ready": false, "error": "bad upstream URL" });
     };
     let mut request = Request::get(uri).body(Body::empty()).unwrap_or_default();

@@ -9,7 +9,6 @@ use ajet_db::PgPool;
 use ajet_db::auth::AuthCache;
 use ajet_db::tokens::TokenHasher;
 use axum::body::Body;
-use axum::http::Uri;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -17,6 +16,7 @@ use hyper_util::rt::TokioExecutor;
 use crate::config::Config;
 use crate::limits::Limiters;
 use crate::pages::Pages;
+use crate::upstream::Upstream;
 
 /// Cheap to clone; derefs to [`Inner`].
 #[derive(Clone)]
@@ -42,11 +42,11 @@ pub struct Inner {
 }
 
 /// Where each service is.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Upstreams {
-    pub api: Uri,
-    pub web_sm: Uri,
-    pub tui_sm: Uri,
+    pub api: Upstream,
+    pub web_sm: Upstream,
+    pub tui_sm: Upstream,
 }
 
 /// How the gateway treats browsers.
@@ -74,9 +74,9 @@ impl AppState {
             hasher,
             client,
             upstreams: Upstreams {
-                api: config.api_url.clone(),
-                web_sm: config.web_sm_url.clone(),
-                tui_sm: config.tui_sm_url.clone(),
+                api: Upstream::new(config.api_url.clone()),
+                web_sm: Upstream::new(config.web_sm_url.clone()),
+                tui_sm: Upstream::new(config.tui_sm_url.clone()),
             },
             bus,
             auth_cache,

@@ -125,7 +125,7 @@ pub struct Stack {
 pub struct StackOptions {
     /// The NATS server to use, instead of the shared one.
     pub nats_url: Option<String>,
-    /// Start a second tui-sm (not behind the gateway: clients reach it directly).
+    /// Start a second tui-sm; the gateway sends `/tui/*` to both in turn.
     pub second_tui_sm: bool,
     /// Extra environment for every service.
     pub env: Vec<(&'static str, String)>,
@@ -155,6 +155,11 @@ impl Stack {
 
         let (api_port, web_port, tui_port, gw_port) =
             (free_port(), free_port(), free_port(), free_port());
+        let tui2_port = options.second_tui_sm.then(free_port);
+        let tui_sm_urls = match tui2_port {
+            Some(second) => format!("http://127.0.0.1:{tui_port},http://127.0.0.1:{second}"),
+            None => format!("http://127.0.0.1:{tui_port}"),
+        };
         let mut env = vec![
             ("AJET_DATABASE_URL", database_url.clone()),
             (
@@ -167,7 +172,7 @@ impl Stack {
             ("AJET_GW_ADDR", format!("127.0.0.1:{gw_port}")),
             ("AJET_API_URL", format!("http://127.0.0.1:{api_port}")),
             ("AJET_WEB_SM_URL", format!("http://127.0.0.1:{web_port}")),
-            ("AJET_TUI_SM_URL", format!("http://127.0.0.1:{tui_port}")),
+            ("AJET_TUI_SM_URL", tui_sm_urls),
             ("AJET_DEFAULT_COMMUNITY", "E2E".to_owned()),
             ("AJET_LOG_FORMAT", "json".to_owned()),
             ("RUST_LOG", "info".to_owned()),
@@ -182,8 +187,7 @@ impl Stack {
         .await?;
         let web_sm = spawn("ajet-web-sm", web_port, &dir, &env)?;
         let tui_sm = spawn("ajet-tui-sm", tui_port, &dir, &env)?;
-        let tui_sm2 = if options.second_tui_sm {
-            let port = free_port();
+        let tui_sm2 = if let Some(port) = tui2_port {
             let mut env2 = env.clone();
             env2.push(("AJET_TUI_SM_ADDR", format!("127.0.0.1:{port}")));
             let log_dir = dir.join("second");
