@@ -300,16 +300,135 @@ async fn every_route_answers_every_credential_as_it_should(pool: PgPool) {
             )
         },
     ];
-    // Creating bots needs a fresh name each time.
+    // The chat domain's routes, on a message of #general.
+    let message: Value = http()
+        .post(gw.url(&format!("/api/channels/{g}/messages")))
+        .bearer_auth(&admin)
+        .json(&json!({ "body": "react to me" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let m = message["id"].as_str().unwrap().to_owned();
+    let on_general = |r: Route| Route { channel: true, ..r };
+    routes.extend([
+        on_general(route(
+            "GET",
+            format!("/api/messages/{m}"),
+            Some(Scope::MessagesRead),
+            200,
+        )),
+        on_general(route(
+            "GET",
+            format!("/api/messages/{m}/replies"),
+            Some(Scope::MessagesRead),
+            200,
+        )),
+        on_general(route(
+            "PUT",
+            format!("/api/messages/{m}/reactions/👍"),
+            Some(Scope::MessagesWrite),
+            200,
+        )),
+        on_general(route(
+            "DELETE",
+            format!("/api/messages/{m}/reactions/👍"),
+            Some(Scope::MessagesWrite),
+            200,
+        )),
+        on_general(Route {
+            body: Some(json!({ "topic": "matrix" })),
+            ..route(
+                "PATCH",
+                format!("/api/channels/{g}"),
+                Some(Scope::ChannelsWrite),
+                200,
+            )
+        }),
+        on_general(route(
+            "POST",
+            format!("/api/channels/{g}/join"),
+            Some(Scope::ChannelsWrite),
+            204,
+        )),
+        on_general(route(
+            "POST",
+            format!("/api/channels/{g}/read"),
+            Some(Scope::MessagesRead),
+            200,
+        )),
+        route(
+            "GET",
+            "/api/search?q=react".into(),
+            Some(Scope::MessagesRead),
+            200,
+        ),
+        Route {
+            body: Some(json!({ "all": true })),
+            ..route(
+                "POST",
+                "/api/notifications/read".into(),
+                Some(Scope::MessagesRead),
+                200,
+            )
+        },
+        route("POST", "/api/heartbeat".into(), None, 204),
+        route(
+            "GET",
+            "/api/me/contacts".into(),
+            Some(Scope::ChannelsRead),
+            200,
+        ),
+        route(
+            "GET",
+            format!(
+                "/api/presence?user_ids={}",
+                message["author_id"].as_str().unwrap()
+            ),
+            Some(Scope::ChannelsRead),
+            200,
+        ),
+        Route {
+            manager: true,
+            body: Some(json!({ "name": "Matrix Org" })),
+            ..route(
+                "PATCH",
+                format!("/api/communities/{c}"),
+                Some(Scope::Admin),
+                200,
+            )
+        },
+    ]);
+    // Creating bots, channels and communities needs a fresh name each time.
     let bots = format!("/api/communities/{c}/bots");
     let mut failures = Vec::new();
     for cred in &creds {
-        routes.push(Route {
+        let mut per_cred = Vec::new();
+        let fresh = format!(
+            "matrix-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
+        );
+        per_cred.push(Route {
             manager: true,
-            body: Some(json!({ "name": format!("matrix-{}", uuid::Uuid::new_v4().simple()) })),
+            body: Some(json!({ "name": fresh })),
             ..route("POST", bots.clone(), Some(Scope::Admin), 201)
         });
-        for r in &routes {
+        per_cred.push(Route {
+            body: Some(json!({ "name": fresh })),
+            ..route(
+                "POST",
+                format!("/api/communities/{c}/channels"),
+                Some(Scope::ChannelsWrite),
+                201,
+            )
+        });
+        per_cred.push(Route {
+            body: Some(json!({ "name": fresh })),
+            ..route("POST", "/api/communities".into(), Some(Scope::Admin), 201)
+        });
+        for r in routes.iter().chain(&per_cred) {
             let method = reqwest::Method::from_bytes(r.method.as_bytes()).unwrap();
             let mut req = http().request(method, gw.url(&r.path));
             if let Some(token) = cred.bearer() {
