@@ -1,6 +1,6 @@
 //! The hub: one stream reader, many connections.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -121,7 +121,14 @@ struct Routing {
     last_seen: HashMap<UserId, (Instant, Vec<ChannelId>)>,
     /// Who was online at the last presence batch.
     online: HashSet<UserId>,
+    /// The latest membership changes fanned out: (position, user), oldest first.
+    changes: VecDeque<(u64, UserId)>,
+    /// The position of the newest change no longer in `changes`.
+    changes_forgotten_up_to: u64,
 }
+
+/// Membership changes remembered for [`Hub::membership_changed_since`].
+const REMEMBERED_CHANGES: usize = 10_000;
 
 /// A change of membership an event carries, applied to the connections of that user.
 #[derive(Debug, PartialEq, Eq)]
@@ -133,6 +140,16 @@ enum Change {
 }
 
 impl Change {
+    /// The user whose memberships change.
+    fn user(&self) -> UserId {
+        match self {
+            Self::JoinChannel(u, ..)
+            | Self::LeaveChannel(u, _)
+            | Self::JoinCommunity(u, _)
+            | Self::LeaveCommunity(u, _) => *u,
+        }
+    }
+
     /// Joins apply before the event is delivered (the joiner sees their own join), leaves
     /// after (the leaver sees their own leave, then nothing more).
     fn is_join(&self) -> bool {
@@ -174,6 +191,25 @@ impl Hub {
         *self.inner.started.borrow() && self.inner.bus.is_connected()
     }
 
+    /// The last stream position fanned out.
+    pub fn position(&self) -> u64 {
+        self.routing().head
+    }
+
+    /// Whether a membership of `user` changed after stream position `since` (as far as
+    /// the hub has read). When it cannot tell — the change fell out of its memory — it says
+    /// yes.
+    pub fn membership_changed_since(&self, user: UserId, since: u64) -> bool {
+        let routing = self.routing();
+        routing.changes_forgotten_up_to > since
+            || routing
+                .changes
+                .iter()
+                .rev()
+                .take_while(|(seq, _)| *seq > since)
+                .any(|(_, u)| *u == user)
+    }
+
     /// How many connections are registered.
     pub fn connections(&self) -> usize {
         self.routing().connections.len()
@@ -208,7 +244,12 @@ impl Hub {
                 }
             }
         };
-        self.routing().head = head;
+        {
+            let mut routing = self.routing();
+            routing.head = head;
+            // Changes before the hub started are unknown to it.
+            routing.changes_forgotten_up_to = head;
+        }
         self.inner.started.send_replace(true);
         tracing::info!(head, "following the event stream");
         loop {
@@ -239,6 +280,14 @@ impl Hub {
             return;
         }
         routing.head = delivery.seq;
+        if let Some(change) = &change {
+            routing.changes.push_back((delivery.seq, change.user()));
+            if routing.changes.len() > REMEMBERED_CHANGES
+                && let Some((seq, _)) = routing.changes.pop_front()
+            {
+                routing.changes_forgotten_up_to = seq;
+            }
+        }
         let (before, after) = match change {
             Some(c) if c.is_join() => (Some(c), None),
             other => (None, other),
@@ -587,12 +636,7 @@ fn deliver(routing: &mut Routing, keys: &[Key], delivery: Arc<Delivery>, except:
 
 /// Applies a membership change to every connection of its user.
 fn apply(routing: &mut Routing, change: &Change) {
-    let user = match change {
-        Change::JoinChannel(u, ..)
-        | Change::LeaveChannel(u, _)
-        | Change::JoinCommunity(u, _)
-        | Change::LeaveCommunity(u, _) => *u,
-    };
+    let user = change.user();
     let ids: Vec<ConnId> = routing
         .by_user
         .get(&user)

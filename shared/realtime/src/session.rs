@@ -102,6 +102,9 @@ impl Sessions {
         view: Option<CommunityId>,
         resume: Option<u64>,
     ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, ajet_sdk::Error> {
+        // Where the stream stood before asking the api: a membership change after this
+        // position may be missing from the answer.
+        let asked_at = self.hub.position();
         let access = fetch_access(&api).await?;
         if let Some(community) = view
             && !access.communities.contains(&community)
@@ -115,15 +118,18 @@ impl Sessions {
         let subscription = self.hub.subscribe(access, view, resume).await;
         let connection = subscription.connection_id;
         tracing::info!(user.id = %user, ?resume, ?view, "stream opened");
-        // Memberships may have changed between the first answer and the registration:
-        // ask again now that events are flowing.
-        let hub = self.hub.clone();
-        tokio::spawn(async move {
-            match fetch_access(&api).await {
-                Ok(fresh) => hub.reconcile(connection, fresh),
-                Err(err) => tracing::warn!(error = %err, "cannot refresh a stream's access"),
-            }
-        });
+        // From registration on, membership events update the connection themselves. If one
+        // came between the api's answer and the registration, ask again (the usual case,
+        // none, costs nothing more).
+        if self.hub.membership_changed_since(user, asked_at) {
+            let hub = self.hub.clone();
+            tokio::spawn(async move {
+                match fetch_access(&api).await {
+                    Ok(fresh) => hub.reconcile(connection, fresh),
+                    Err(err) => tracing::warn!(error = %err, "cannot refresh a stream's access"),
+                }
+            });
+        }
         Ok(crate::sse::respond(subscription, self.stop.clone()))
     }
 

@@ -493,3 +493,37 @@ async fn next_any_skipping_hello(sub: &mut Subscription) -> Envelope {
         }
     }
 }
+
+#[tokio::test]
+async fn the_hub_knows_whose_membership_changed_since_a_position() {
+    let bus = bus().await;
+    let hub = hub(&bus);
+    let (user, other) = (UserId::new(), UserId::new());
+    let community = CommunityId::new();
+    let channel = ChannelId::new();
+    // A connection of someone else keeps the hub reading; wait until it has started.
+    let mut watcher = hub
+        .subscribe(access(other, &[(channel, Some(community))]), None, None)
+        .await;
+    let before = hub.position();
+    assert!(!hub.membership_changed_since(user, before));
+
+    let me = UserDto {
+        id: user,
+        username: "u".into(),
+        display_name: None,
+    };
+    let joined = Envelope::for_channel(
+        Some(community),
+        channel,
+        None,
+        EventData::MemberJoined { user: me },
+    );
+    let seq = publish_env(&bus, subjects::community(community), &joined).await;
+    assert_eq!(next(&mut watcher).await.0, seq);
+    assert!(hub.membership_changed_since(user, before));
+    assert!(!hub.membership_changed_since(user, seq));
+    assert!(!hub.membership_changed_since(other, before));
+    // Before the hub started, it cannot know: it says so.
+    assert!(hub.membership_changed_since(other, 0) == (before > 0));
+}
