@@ -13,12 +13,18 @@ use ajet_bus::{EventBus, TraceHeaders};
 use ajet_core::EventId;
 use ajet_db::PgPool;
 use ajet_db::outbox::{self, OutboxEvent};
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use futures::stream::{FuturesOrdered, StreamExt};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 /// Events on the fast path waiting for the relay; beyond this, the sweep takes over.
 const QUEUE: usize = 4096;
+/// Events sent to the bus and not yet acknowledged. Sends go out one after another, in
+/// order, without waiting for each acknowledgement, so the relay keeps up with the api.
+const IN_FLIGHT: usize = 1024;
 /// How old an unpublished event must be before the sweep takes it, so that the sweep does
 /// not race the fast path of a live instance.
 const SWEEP_GRACE: chrono::Duration = chrono::Duration::seconds(2);
@@ -73,6 +79,7 @@ pub fn spawn(
         rx,
         backlog: true,
         published: Vec::new(),
+        in_flight: FuturesOrdered::new(),
     };
     let task = tokio::spawn(relay.run(timings, stop));
     (RelayHandle { tx }, task)
@@ -87,6 +94,8 @@ struct Relay {
     backlog: bool,
     /// Published but not yet marked in the table.
     published: Vec<(EventId, u64)>,
+    /// Sent, waiting for the bus's acknowledgement, oldest first.
+    in_flight: FuturesOrdered<BoxFuture<'static, (EventId, ajet_bus::Result<u64>)>>,
 }
 
 impl Relay {
@@ -97,19 +106,23 @@ impl Relay {
         flush.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut next_prune = Instant::now();
         loop {
+            let awaiting_acks = !self.in_flight.is_empty();
             tokio::select! {
                 () = stop.cancelled() => break,
                 Some(event) = self.rx.recv() => {
                     if !self.backlog {
-                        self.publish(&event).await;
+                        self.send(&event).await;
                     }
+                }
+                Some((event_id, acked)) = self.in_flight.next(), if awaiting_acks => {
+                    self.acknowledged(event_id, acked).await;
                 }
                 _ = flush.tick() => self.flush().await,
                 _ = sweep.tick() => {
                     self.flush().await;
                     self.sweep().await;
                     if Instant::now() >= next_prune {
-                        self.prune().await;
+                        Self::prune(self.db.clone()).await;
                         next_prune = Instant::now() + Duration::from_secs(3600);
                     }
                 }
@@ -121,12 +134,15 @@ impl Relay {
             if self.backlog {
                 break;
             }
-            self.publish(&event).await;
+            self.send(&event).await;
         }
+        self.settle().await;
         self.flush().await;
     }
 
-    async fn publish(&mut self, event: &OutboxEvent) -> bool {
+    /// Sends `event` to the bus and adds its acknowledgement to those in flight; false
+    /// when the bus refused it (the relay then falls back to the outbox).
+    async fn send(&mut self, event: &OutboxEvent) -> bool {
         let payload = match serde_json::to_vec(&event.payload.0) {
             Ok(bytes) => bytes,
             Err(err) => {
@@ -139,23 +155,50 @@ impl Relay {
         };
         match self
             .bus
-            .publish_durable(event.subject.clone(), event.event_id, payload.into(), trace)
+            .send_durable(event.subject.clone(), event.event_id, payload.into(), trace)
             .await
         {
-            Ok(seq) => {
-                self.published.push((event.event_id, seq));
-                if self.published.len() >= 256 {
-                    self.flush().await;
+            Ok(ack) => {
+                let event_id = event.event_id;
+                self.in_flight
+                    .push_back(async move { (event_id, ack.await) }.boxed());
+                if self.in_flight.len() >= IN_FLIGHT
+                    && let Some((event_id, acked)) = self.in_flight.next().await
+                {
+                    self.acknowledged(event_id, acked).await;
                 }
                 true
             }
             Err(err) => {
-                if !self.backlog {
-                    tracing::warn!(error = %err, "publishing failed; events wait in the outbox");
-                }
-                self.backlog = true;
+                self.failed(&err);
                 false
             }
+        }
+    }
+
+    async fn acknowledged(&mut self, event_id: EventId, acked: ajet_bus::Result<u64>) {
+        match acked {
+            Ok(seq) => {
+                self.published.push((event_id, seq));
+                if self.published.len() >= 256 {
+                    self.flush().await;
+                }
+            }
+            Err(err) => self.failed(&err),
+        }
+    }
+
+    fn failed(&mut self, err: &ajet_bus::BusError) {
+        if !self.backlog {
+            tracing::warn!(error = %err, "publishing failed; events wait in the outbox");
+        }
+        self.backlog = true;
+    }
+
+    /// Waits for every acknowledgement in flight.
+    async fn settle(&mut self) {
+        while let Some((event_id, acked)) = self.in_flight.next().await {
+            self.acknowledged(event_id, acked).await;
         }
     }
 
@@ -188,7 +231,7 @@ impl Relay {
             return;
         }
         loop {
-            let pending = match self.pending(before).await {
+            let pending = match Self::pending(self.db.clone(), before).await {
                 Ok(pending) => pending,
                 Err(err) => {
                     tracing::warn!(error = %err, "could not read the outbox");
@@ -197,9 +240,18 @@ impl Relay {
             };
             let count = pending.len();
             for event in &pending {
-                if !self.publish(event).await {
+                if !self.send(event).await {
                     return;
                 }
+            }
+            // Every event of the round acknowledged (or the bus failed: try again later).
+            let was_backlog = self.backlog;
+            self.backlog = false;
+            self.settle().await;
+            let failed = self.backlog;
+            self.backlog = was_backlog || failed;
+            if failed {
+                return;
             }
             self.flush().await;
             if count > 0 {
@@ -215,17 +267,19 @@ impl Relay {
         self.backlog = false;
     }
 
+    /// Takes the pool rather than `&self`, so the relay's future stays `Send` (its
+    /// acknowledgements in flight are not `Sync`).
     async fn pending(
-        &self,
+        db: PgPool,
         before: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<OutboxEvent>, sqlx::Error> {
-        let mut conn = self.db.acquire().await?;
+        let mut conn = db.acquire().await?;
         outbox::pending(&mut conn, before, SWEEP_BATCH).await
     }
 
-    async fn prune(&self) {
+    async fn prune(db: PgPool) {
         let result = async {
-            let mut conn = self.db.acquire().await?;
+            let mut conn = db.acquire().await?;
             outbox::prune(&mut conn, chrono::Utc::now() - KEEP_PUBLISHED).await
         }
         .await;

@@ -54,20 +54,41 @@ pub enum BusError {
 
 pub type Result<T, E = BusError> = std::result::Result<T, E>;
 
+/// The bus's acknowledgement of a durable event: its stream position.
+pub type AckFuture = BoxFuture<'static, Result<u64>>;
+
 /// Publishing and subscribing, durable and ephemeral.
 pub trait EventBus: Send + Sync + 'static {
     /// Creates the durable storage when it is missing (after a bus lost its data, say).
     fn prepare(&self) -> BoxFuture<'_, Result<()>>;
 
-    /// Stores a durable event; returns its stream position. Publishing the same `event_id`
-    /// again within the de-duplication window stores nothing and returns the first position.
+    /// Sends a durable event and returns, without waiting for it, the bus's
+    /// acknowledgement: its stream position. Events sent one after another are stored in
+    /// that order, so a publisher may keep many acknowledgements outstanding. Sending the
+    /// same `event_id` again within the de-duplication window stores nothing and is
+    /// acknowledged with the first position.
+    fn send_durable(
+        &self,
+        subject: String,
+        event_id: EventId,
+        payload: Bytes,
+        trace: TraceHeaders,
+    ) -> BoxFuture<'_, Result<AckFuture>>;
+
+    /// Stores a durable event and waits for its stream position.
     fn publish_durable(
         &self,
         subject: String,
         event_id: EventId,
         payload: Bytes,
         trace: TraceHeaders,
-    ) -> BoxFuture<'_, Result<u64>>;
+    ) -> BoxFuture<'_, Result<u64>> {
+        Box::pin(async move {
+            self.send_durable(subject, event_id, payload, trace)
+                .await?
+                .await
+        })
+    }
 
     /// Durable events from position `start` on, in order, then live ones as they arrive.
     fn durable_from(

@@ -11,7 +11,9 @@ use futures::{FutureExt, StreamExt};
 use tokio::sync::broadcast;
 use tokio_stream_shim::broadcast_stream;
 
-use crate::{BusError, EventBus, Result, Signal, StoredEvent, StreamBounds, TraceHeaders};
+use crate::{
+    AckFuture, BusError, EventBus, Result, Signal, StoredEvent, StreamBounds, TraceHeaders,
+};
 
 #[derive(Default)]
 struct State {
@@ -48,16 +50,17 @@ impl EventBus for MemoryBus {
         futures::future::ready(Ok(())).boxed()
     }
 
-    fn publish_durable(
+    fn send_durable(
         &self,
         subject: String,
         event_id: EventId,
         payload: Bytes,
         trace: TraceHeaders,
-    ) -> BoxFuture<'_, Result<u64>> {
+    ) -> BoxFuture<'_, Result<AckFuture>> {
         let mut state = self.lock();
         if let Some(seq) = state.seen.get(&event_id) {
-            return futures::future::ready(Ok(*seq)).boxed();
+            let ack: AckFuture = futures::future::ready(Ok(*seq)).boxed();
+            return futures::future::ready(Ok(ack)).boxed();
         }
         let seq = state.events.len() as u64 + 1;
         let event = StoredEvent {
@@ -70,7 +73,8 @@ impl EventBus for MemoryBus {
         state.seen.insert(event_id, seq);
         // Nobody listening is fine: the event is stored.
         let _ = self.live.send(event);
-        futures::future::ready(Ok(seq)).boxed()
+        let ack: AckFuture = futures::future::ready(Ok(seq)).boxed();
+        futures::future::ready(Ok(ack)).boxed()
     }
 
     fn durable_from(

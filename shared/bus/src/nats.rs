@@ -10,7 +10,9 @@ use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::{FutureExt, StreamExt};
 
-use crate::{BusError, EventBus, Result, Signal, StoredEvent, StreamBounds, TraceHeaders};
+use crate::{
+    AckFuture, BusError, EventBus, Result, Signal, StoredEvent, StreamBounds, TraceHeaders,
+};
 
 const TRACEPARENT: &str = "traceparent";
 
@@ -94,13 +96,13 @@ impl EventBus for NatsBus {
         self.ensure_stream().boxed()
     }
 
-    fn publish_durable(
+    fn send_durable(
         &self,
         subject: String,
         event_id: EventId,
         payload: Bytes,
         trace: TraceHeaders,
-    ) -> BoxFuture<'_, Result<u64>> {
+    ) -> BoxFuture<'_, Result<AckFuture>> {
         async move {
             let mut headers = HeaderMap::new();
             headers.insert(
@@ -114,10 +116,14 @@ impl EventBus for NatsBus {
                 .js
                 .publish_with_headers(subject, headers, payload)
                 .await
-                .map_err(|err| BusError::Unavailable(err.to_string()))?
-                .await
                 .map_err(|err| BusError::Unavailable(err.to_string()))?;
-            Ok(ack.sequence)
+            let ack: AckFuture = async move {
+                ack.await
+                    .map(|ack| ack.sequence)
+                    .map_err(|err| BusError::Unavailable(err.to_string()))
+            }
+            .boxed();
+            Ok(ack)
         }
         .boxed()
     }
