@@ -8,15 +8,12 @@
 
 use ajet_core::dto::Scope;
 use ajet_core::{ChannelId, ErrorCode, SessionId, UserId};
-use std::sync::Arc;
 
-use ajet_bus::EventBus;
-use ajet_db::auth::{AuthCache, Grant, REVOKED_SUBJECT};
+use ajet_db::auth::{Grant, REVOKED_SUBJECT};
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
-use futures::StreamExt;
 
 use crate::error::Error;
 use crate::state::AppState;
@@ -124,39 +121,6 @@ pub fn presented_token(headers: &HeaderMap) -> Option<&str> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, _)| *name == SESSION_COOKIE)
         .map(|(_, value)| value)
-}
-
-/// A cache of validated tokens that follows the revocations announced on the bus, for
-/// [`AppState`]: cleared on every announcement, and keeping nothing while not subscribed.
-pub fn revocation_cache(bus: &Arc<dyn EventBus>) -> Arc<AuthCache> {
-    let cache = Arc::new(AuthCache::default());
-    let weak = Arc::downgrade(&cache);
-    let bus = bus.clone();
-    tokio::spawn(async move {
-        loop {
-            match bus.signals(REVOKED_SUBJECT.to_owned()).await {
-                Ok(mut signals) => {
-                    let Some(cache) = weak.upgrade() else { return };
-                    cache.set_live(true);
-                    drop(cache);
-                    while signals.next().await.is_some() {
-                        let Some(cache) = weak.upgrade() else { return };
-                        cache.clear();
-                    }
-                    let Some(cache) = weak.upgrade() else { return };
-                    cache.set_live(false);
-                }
-                Err(err) => {
-                    tracing::warn!(error = %err, "cannot follow revocations; not caching tokens");
-                }
-            }
-            if weak.strong_count() == 0 {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-        }
-    });
-    cache
 }
 
 /// Announces a revocation to every gateway and api instance, and forgets locally at once.

@@ -29,7 +29,7 @@ impl AppState {
         hasher: TokenHasher,
         relay: RelayHandle,
     ) -> Self {
-        let auth_cache = crate::auth::revocation_cache(&bus);
+        let auth_cache = ajet_db::auth::follow_revocations(&bus);
         Self(Arc::new(Inner {
             auth_cache,
             db,

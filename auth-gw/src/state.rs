@@ -68,7 +68,7 @@ impl AppState {
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(60))
             .build(connector);
-        let auth_cache = crate::revocation::follow(&bus);
+        let auth_cache = ajet_db::auth::follow_revocations(&bus);
         Self(Arc::new(Inner {
             db,
             hasher,

@@ -181,6 +181,43 @@ impl AuthCache {
     }
 }
 
+/// A cache of validated tokens that follows the revocations announced on `bus` for as
+/// long as it is in use: cleared on every announcement, and keeping nothing while the
+/// subscription is down, so a missed announcement cannot keep a revoked token alive.
+pub fn follow_revocations(
+    bus: &std::sync::Arc<dyn ajet_bus::EventBus>,
+) -> std::sync::Arc<AuthCache> {
+    use futures::StreamExt;
+    let cache = std::sync::Arc::new(AuthCache::default());
+    let weak = std::sync::Arc::downgrade(&cache);
+    let bus = bus.clone();
+    tokio::spawn(async move {
+        loop {
+            match bus.signals(REVOKED_SUBJECT.to_owned()).await {
+                Ok(mut signals) => {
+                    let Some(cache) = weak.upgrade() else { return };
+                    cache.set_live(true);
+                    drop(cache);
+                    while signals.next().await.is_some() {
+                        let Some(cache) = weak.upgrade() else { return };
+                        cache.clear();
+                    }
+                    let Some(cache) = weak.upgrade() else { return };
+                    cache.set_live(false);
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "cannot follow revocations; not caching tokens");
+                }
+            }
+            if weak.strong_count() == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+    cache
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
