@@ -1,5 +1,5 @@
 //! Recording events inside a write's transaction, and handing them to the relay after it
-//! commits.
+//! commits ([`Recorder::commit`]).
 
 use ajet_core::{ChannelId, CommunityId, Envelope, EventData, UserId, subjects};
 use ajet_db::PgConnection;
@@ -7,8 +7,8 @@ use ajet_db::outbox::{self, OutboxEvent};
 
 use crate::state::AppState;
 
-/// Collects the events of one transaction. Record with the transaction open; call
-/// [`Recorder::publish`] once it has committed.
+/// Collects the events of one transaction. Record with the transaction open, then
+/// [`Recorder::commit`] it.
 #[derive(Default)]
 pub struct Recorder {
     traceparent: Option<String>,
@@ -75,8 +75,19 @@ impl Recorder {
         Ok(())
     }
 
-    /// Hands every recorded event to the relay. Call only after the commit.
-    pub fn publish(self, state: &AppState) {
+    /// Commits `tx`, then hands every recorded event to the relay — in that order, so
+    /// that nothing is published that did not commit.
+    pub async fn commit(
+        self,
+        tx: sqlx::Transaction<'_, sqlx::Postgres>,
+        state: &AppState,
+    ) -> Result<(), sqlx::Error> {
+        tx.commit().await?;
+        self.publish(state);
+        Ok(())
+    }
+
+    fn publish(self, state: &AppState) {
         for event in self.recorded {
             state.relay.committed(event);
         }

@@ -126,8 +126,7 @@ pub async fn post(state: &AppState, post: Post<'_>) -> Result<Posted> {
         &mentioned,
     )
     .await?;
-    tx.commit().await?;
-    events.publish(state);
+    events.commit(tx, state).await?;
     Ok(Posted::Created(message))
 }
 

@@ -110,8 +110,7 @@ pub async fn start_dm(
                 .await?;
         }
     }
-    tx.commit().await?;
-    events.publish(&state);
+    events.commit(tx, &state).await?;
     let status = if created {
         StatusCode::CREATED
     } else {

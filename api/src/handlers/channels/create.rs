@@ -87,7 +87,6 @@ pub async fn create_channel(
         }
         Visibility::Private => events.user(&mut tx, user.id, Some(user.id), data).await?,
     }
-    tx.commit().await?;
-    events.publish(&state);
+    events.commit(tx, &state).await?;
     Ok((StatusCode::CREATED, Json(dto)))
 }

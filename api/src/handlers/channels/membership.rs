@@ -80,8 +80,7 @@ pub async fn join_channel(
             EventData::MemberJoined { user: me.into() },
         )
         .await?;
-    tx.commit().await?;
-    events.publish(&state);
+    events.commit(tx, &state).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -131,8 +130,7 @@ pub async fn leave_channel(
             EventData::MemberLeft { user_id: user.id },
         )
         .await?;
-    tx.commit().await?;
-    events.publish(&state);
+    events.commit(tx, &state).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -225,8 +223,7 @@ pub async fn add_member(
             EventData::NotificationCreated(notification),
         )
         .await?;
-    tx.commit().await?;
-    events.publish(&state);
+    events.commit(tx, &state).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

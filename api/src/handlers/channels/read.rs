@@ -117,8 +117,7 @@ async fn move_read(
             },
         )
         .await?;
-    tx.commit().await?;
-    events.publish(state);
+    events.commit(tx, state).await?;
     Ok(Json(read))
 }
 

@@ -141,7 +141,6 @@ async fn broadcast(
                 .await?;
         }
     }
-    tx.commit().await?;
-    events.publish(state);
+    events.commit(tx, state).await?;
     Ok(dto)
 }

@@ -179,8 +179,7 @@ pub async fn update_member(
     let updated = ajet_db::communities::member(&mut tx, id, target)
         .await?
         .ok_or_else(|| Error::not_found("that user is not a member of this community"))?;
-    tx.commit().await?;
-    events.publish(&state);
+    events.commit(tx, &state).await?;
     Ok(Json(updated.into()))
 }
 
@@ -267,7 +266,6 @@ pub async fn leave_community(
             EventData::MemberLeft { user_id: user.id },
         )
         .await?;
-    tx.commit().await?;
-    events.publish(&state);
+    events.commit(tx, &state).await?;
     Ok(StatusCode::NO_CONTENT)
 }

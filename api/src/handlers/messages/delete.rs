@@ -90,7 +90,6 @@ pub async fn delete_message(
             )
             .await?;
     }
-    tx.commit().await?;
-    events.publish(&state);
+    events.commit(tx, &state).await?;
     Ok(StatusCode::NO_CONTENT)
 }

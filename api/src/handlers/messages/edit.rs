@@ -73,7 +73,6 @@ pub async fn edit_message(
             EventData::MessageEdited(updated.clone()),
         )
         .await?;
-    tx.commit().await?;
-    events.publish(&state);
+    events.commit(tx, &state).await?;
     Ok(Json(updated))
 }

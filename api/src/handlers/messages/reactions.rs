@@ -126,8 +126,7 @@ async fn react(
         .await?
         .remove(&id)
         .unwrap_or_default();
-    tx.commit().await?;
-    events.publish(state);
+    events.commit(tx, state).await?;
     Ok(Json(reactions))
 }
 
