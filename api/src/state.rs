@@ -7,6 +7,7 @@ use ajet_bus::EventBus;
 use ajet_db::PgPool;
 use ajet_db::tokens::TokenHasher;
 
+use crate::posting::batch::Writer;
 use crate::relay::RelayHandle;
 
 /// Cheap to clone; derefs to [`Inner`].
@@ -18,6 +19,8 @@ pub struct Inner {
     pub bus: Arc<dyn EventBus>,
     pub hasher: TokenHasher,
     pub relay: RelayHandle,
+    /// Stores plain messages in batches.
+    pub writer: Writer,
     /// Validated tokens, cleared by revocations announced on the bus.
     pub auth_cache: Arc<ajet_db::auth::AuthCache>,
 }
@@ -30,8 +33,10 @@ impl AppState {
         relay: RelayHandle,
     ) -> Self {
         let auth_cache = ajet_db::auth::follow_revocations(&bus);
+        let writer = Writer::spawn(db.clone(), relay.clone());
         Self(Arc::new(Inner {
             auth_cache,
+            writer,
             db,
             bus,
             hasher,

@@ -6,7 +6,9 @@
 //! that commits later with a smaller position.
 
 use ajet_core::dto::MessageDto;
-use ajet_core::{ChannelId, MessageId, UserId};
+use ajet_core::{ChannelId, CommunityId, EventId, MessageId, UserId};
+
+use crate::outbox::OutboxEvent;
 use chrono::{DateTime, Utc};
 use sea_query::{Expr, ExprTrait, JoinType, Order, PostgresQueryBuilder, Query};
 use sea_query_sqlx::SqlxBinder;
@@ -93,6 +95,154 @@ pub async fn insert(conn: &mut PgConnection, new: NewMessage<'_>) -> Result<Mess
     .bind(new.parent.map(|p| p.as_uuid()))
     .fetch_one(conn)
     .await
+}
+
+/// A top-level message for [`insert_batch`], with the event that announces it.
+#[derive(Clone, Debug)]
+pub struct BatchedMessage {
+    pub id: MessageId,
+    pub channel: ChannelId,
+    /// The channel's community, as the caller believes it: a message whose channel is in
+    /// another community (or in none) is not inserted.
+    pub community: CommunityId,
+    pub author: UserId,
+    pub body: String,
+    pub idempotency_key: Option<String>,
+    /// Microsecond precision, as stored.
+    pub created_at: DateTime<Utc>,
+    /// The event recorded in the outbox with the message. Its `data.seq` and
+    /// `data.author_username` are filled in from the insert.
+    pub event_id: EventId,
+    pub subject: String,
+    pub payload: serde_json::Value,
+    pub traceparent: Option<String>,
+}
+
+/// A message [`insert_batch`] stored.
+#[derive(Debug, sqlx::FromRow)]
+pub struct BatchInserted {
+    /// Position of the message in the batch.
+    pub ord: i64,
+    pub seq: i64,
+    pub author_username: String,
+    #[sqlx(flatten)]
+    pub event: OutboxEvent,
+}
+
+/// Inserts many top-level messages at once, each with its event in the outbox, in one
+/// statement. A message is stored only where its author may post it without anyone being
+/// notified: the author is a member of the channel, the channel is a live community text
+/// or voice channel of `community`, the author is neither banned nor muted there, and the
+/// idempotency key (if any) is unused. The others are left out, for the caller to post one
+/// by one. Messages of one channel take consecutive positions in batch order; each
+/// author's read position moves to their last message.
+///
+/// The statement locks each channel's row while bumping its position. When the batch
+/// spans several channels, run it in a transaction after [`lock_channels`], so that
+/// concurrent batches take the locks in one order and cannot deadlock. A key repeated
+/// within the batch, or used by a concurrent post, fails the whole statement.
+pub async fn insert_batch(
+    conn: &mut PgConnection,
+    batch: &[BatchedMessage],
+) -> Result<Vec<BatchInserted>, sqlx::Error> {
+    let ids: Vec<Uuid> = batch.iter().map(|m| m.id.as_uuid()).collect();
+    let channels: Vec<Uuid> = batch.iter().map(|m| m.channel.as_uuid()).collect();
+    let communities: Vec<Uuid> = batch.iter().map(|m| m.community.as_uuid()).collect();
+    let authors: Vec<Uuid> = batch.iter().map(|m| m.author.as_uuid()).collect();
+    let bodies: Vec<&str> = batch.iter().map(|m| m.body.as_str()).collect();
+    let keys: Vec<Option<&str>> = batch.iter().map(|m| m.idempotency_key.as_deref()).collect();
+    let created: Vec<DateTime<Utc>> = batch.iter().map(|m| m.created_at).collect();
+    let event_ids: Vec<Uuid> = batch.iter().map(|m| m.event_id.as_uuid()).collect();
+    let subjects: Vec<&str> = batch.iter().map(|m| m.subject.as_str()).collect();
+    let payloads: Vec<sqlx::types::Json<&serde_json::Value>> = batch
+        .iter()
+        .map(|m| sqlx::types::Json(&m.payload))
+        .collect();
+    let traces: Vec<Option<&str>> = batch.iter().map(|m| m.traceparent.as_deref()).collect();
+    sqlx::query_as(
+        "WITH input AS (
+             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[],
+                                  $6::text[], $7::timestamptz[], $8::uuid[], $9::text[],
+                                  $10::jsonb[], $11::text[])
+                 WITH ORDINALITY AS i(id, channel_id, community_id, author_id, body,
+                                      idempotency_key, created_at, event_id, subject, payload,
+                                      traceparent, ord)
+         ), allowed AS (
+             SELECT i.* FROM input i
+             JOIN channels ch ON ch.id = i.channel_id AND ch.community_id = i.community_id
+             JOIN channel_members m ON m.channel_id = i.channel_id AND m.user_id = i.author_id
+             WHERE ch.kind IN ('text', 'voice') AND ch.archived_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM bans b
+                               WHERE b.community_id = i.community_id AND b.user_id = i.author_id
+                                 AND (b.expires_at IS NULL OR b.expires_at > now()))
+               AND NOT EXISTS (SELECT 1 FROM mutes mu
+                               WHERE mu.community_id = i.community_id AND mu.user_id = i.author_id
+                                 AND (mu.expires_at IS NULL OR mu.expires_at > now()))
+               AND (i.idempotency_key IS NULL
+                    OR NOT EXISTS (SELECT 1 FROM messages x
+                                   WHERE x.author_id = i.author_id
+                                     AND x.idempotency_key = i.idempotency_key))
+         ), bump AS (
+             UPDATE channels ch SET last_seq = ch.last_seq + c.n
+             FROM (SELECT channel_id, count(*) AS n FROM allowed GROUP BY channel_id) c
+             WHERE ch.id = c.channel_id
+             RETURNING ch.id, ch.last_seq - c.n AS base
+         ), numbered AS (
+             SELECT a.*, u.username,
+                    b.base + row_number() OVER (PARTITION BY a.channel_id ORDER BY a.ord) AS seq
+             FROM allowed a
+             JOIN bump b ON b.id = a.channel_id
+             JOIN users u ON u.id = a.author_id
+         ), _messages AS (
+             INSERT INTO messages (id, channel_id, seq, author_id, body_md, idempotency_key,
+                                   created_at)
+             SELECT id, channel_id, seq, author_id, body, idempotency_key, created_at
+             FROM numbered
+         ), _read AS (
+             UPDATE channel_members m SET last_read_seq = r.seq
+             FROM (SELECT channel_id, author_id, max(seq) AS seq FROM numbered
+                   GROUP BY channel_id, author_id) r
+             WHERE m.channel_id = r.channel_id AND m.user_id = r.author_id
+         ), events AS (
+             INSERT INTO outbox (event_id, subject, payload, traceparent)
+             SELECT event_id, subject,
+                    jsonb_set(jsonb_set(payload, '{data,seq}', to_jsonb(seq)),
+                              '{data,author_username}', to_jsonb(username)),
+                    traceparent
+             FROM numbered
+             RETURNING event_id, subject, payload, traceparent, created_at
+         )
+         SELECT n.ord, n.seq, n.username AS author_username, e.event_id, e.subject, e.payload,
+                e.traceparent, e.created_at
+         FROM numbered n JOIN events e ON e.event_id = n.event_id
+         ORDER BY n.ord",
+    )
+    .bind(&ids)
+    .bind(&channels)
+    .bind(&communities)
+    .bind(&authors)
+    .bind(&bodies)
+    .bind(&keys)
+    .bind(&created)
+    .bind(&event_ids)
+    .bind(&subjects)
+    .bind(&payloads)
+    .bind(&traces)
+    .fetch_all(conn)
+    .await
+}
+
+/// Locks the rows of `channels` in one fixed order, until the transaction ends.
+pub async fn lock_channels(
+    conn: &mut PgConnection,
+    channels: &[ChannelId],
+) -> Result<(), sqlx::Error> {
+    let ids: Vec<Uuid> = channels.iter().map(|c| c.as_uuid()).collect();
+    sqlx::query("SELECT 1 FROM channels WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+        .bind(&ids)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 const SELECT: &str = "SELECT m.id, m.channel_id, m.seq, m.author_id, u.username AS author_username,
