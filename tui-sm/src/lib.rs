@@ -25,11 +25,10 @@ pub async fn serve(config: config::Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {} (AJET_TUI_SM_ADDR)", config.addr))?;
     tracing::info!(addr = %config.addr, "tui-sm listening");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async move {
-            ajet_telemetry::shutdown_signal().await;
-            stop.cancel();
-        })
-        .await?;
+    ajet_realtime::serve::serve(listener, router(state), async move {
+        ajet_telemetry::shutdown_signal().await;
+        stop.cancel();
+    })
+    .await;
     Ok(())
 }

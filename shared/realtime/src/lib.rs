@@ -16,6 +16,7 @@
 
 mod access;
 mod hub;
+pub mod serve;
 pub mod session;
 pub mod sse;
 
