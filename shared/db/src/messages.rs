@@ -168,20 +168,25 @@ pub async fn insert_batch(
                                       idempotency_key, created_at, event_id, subject, payload,
                                       traceparent, ord)
          ), allowed AS (
+             -- Plain (anti-)semi-joins, each answerable by an index probe per message. (An
+             -- OR around the key test let the planner hash the whole messages table.)
              SELECT i.* FROM input i
-             JOIN channels ch ON ch.id = i.channel_id AND ch.community_id = i.community_id
-             JOIN channel_members m ON m.channel_id = i.channel_id AND m.user_id = i.author_id
-             WHERE ch.kind IN ('text', 'voice') AND ch.archived_at IS NULL
+             WHERE EXISTS (SELECT 1 FROM channels ch
+                           WHERE ch.id = i.channel_id AND ch.community_id = i.community_id
+                             AND ch.kind IN ('text', 'voice') AND ch.archived_at IS NULL)
+               AND EXISTS (SELECT 1 FROM channel_members m
+                           WHERE m.channel_id = i.channel_id AND m.user_id = i.author_id)
                AND NOT EXISTS (SELECT 1 FROM bans b
                                WHERE b.community_id = i.community_id AND b.user_id = i.author_id
                                  AND (b.expires_at IS NULL OR b.expires_at > now()))
                AND NOT EXISTS (SELECT 1 FROM mutes mu
                                WHERE mu.community_id = i.community_id AND mu.user_id = i.author_id
                                  AND (mu.expires_at IS NULL OR mu.expires_at > now()))
-               AND (i.idempotency_key IS NULL
-                    OR NOT EXISTS (SELECT 1 FROM messages x
-                                   WHERE x.author_id = i.author_id
-                                     AND x.idempotency_key = i.idempotency_key))
+               -- Never true for a message without a key.
+               AND NOT EXISTS (SELECT 1 FROM messages x
+                               WHERE x.author_id = i.author_id
+                                 AND x.idempotency_key IS NOT NULL
+                                 AND x.idempotency_key = i.idempotency_key)
          ), bump AS (
              UPDATE channels ch SET last_seq = ch.last_seq + c.n
              FROM (SELECT channel_id, count(*) AS n FROM allowed GROUP BY channel_id) c
