@@ -17,6 +17,7 @@ pub mod oauth;
 pub mod pages;
 pub mod proxy;
 pub mod ready;
+pub mod relay;
 pub mod revocation;
 pub mod routes;
 pub mod security;
@@ -30,6 +31,7 @@ use ajet_bus::EventBus;
 use ajet_bus::nats::{NatsBus, StreamSettings};
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 
 pub use routes::router;
 pub use state::AppState;
@@ -69,7 +71,14 @@ pub async fn serve(config: config::Config) -> anyhow::Result<()> {
     });
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
-        .with_context(|| format!("cannot listen on {} (AJET_GW_ADDR)", config.addr))?;
+        .with_context(|| format!("cannot listen on {} (AJET_GW_ADDR)", config.addr))?
+        .tap_io(|tcp| {
+            // An SSE event is one small write: send it at once, not held back until the
+            // client acknowledges the one before (Nagle's algorithm).
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %err, "cannot set TCP_NODELAY");
+            }
+        });
     tracing::info!(addr = %config.addr, "gateway listening");
     axum::serve(
         listener,

@@ -8,8 +8,9 @@ use axum::http::uri::PathAndQuery;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::relay;
 use crate::state::AppState;
-use crate::upstream::{Upstream, with_path};
+use crate::upstream::{Unanswered, Upstream, with_path};
 
 /// The services behind the gateway.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,6 +115,7 @@ pub async fn forward(state: &AppState, service: Service, mut req: Request) -> Re
         headers.insert("x-forwarded-proto", HeaderValue::from_static("http"));
     }
     let retryable = matches!(*req.method(), Method::GET | Method::HEAD);
+    let event_stream = relay::is_event_stream(&req);
     let (parts, body) = req.into_parts();
     let mut body = Some(body);
     for base in service.upstream(state).rotation() {
@@ -122,15 +124,29 @@ pub async fn forward(state: &AppState, service: Service, mut req: Request) -> Re
         };
         let mut attempt = Request::from_parts(parts.clone(), body.take().unwrap_or_default());
         *attempt.uri_mut() = uri;
-        match state.client.request(attempt).await {
+        // An event stream gets a connection of its own (see `relay`); the rest share the
+        // pool's.
+        let answer = if event_stream {
+            relay::open(state.connector.clone(), attempt)
+                .await
+                .map(|response| response.map(Body::new))
+        } else {
+            state
+                .client
+                .request(attempt)
+                .await
+                .map(|response| response.map(Body::new))
+                .map_err(Unanswered::from)
+        };
+        match answer {
             Ok(response) => {
                 let (mut parts, body) = response.into_parts();
                 strip_hop_by_hop(&mut parts.headers);
-                return Response::from_parts(parts, Body::new(body));
+                return Response::from_parts(parts, body);
             }
             Err(err) => {
-                tracing::warn!(service = service.name(), upstream = %base, error = %err, "upstream request failed");
-                if !(retryable && err.is_connect()) {
+                tracing::warn!(service = service.name(), upstream = %base, error = %err.error, "upstream request failed");
+                if !(retryable && err.connect) {
                     break;
                 }
             }

@@ -27,6 +27,8 @@ pub struct Inner {
     pub hasher: TokenHasher,
     /// Pooled keep-alive connections to the services.
     pub client: Client<HttpConnector, Body>,
+    /// How the pool connects, for the event streams that get a connection of their own.
+    pub connector: HttpConnector,
     pub upstreams: Upstreams,
     /// Where revocations are announced and heard.
     pub bus: Arc<dyn EventBus>,
@@ -67,12 +69,13 @@ impl AppState {
         connector.set_connect_timeout(Some(Duration::from_secs(2)));
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(60))
-            .build(connector);
+            .build(connector.clone());
         let auth_cache = ajet_db::auth::follow_revocations(&bus);
         Self(Arc::new(Inner {
             db,
             hasher,
             client,
+            connector,
             upstreams: Upstreams {
                 api: Upstream::new(config.api_url.clone()),
                 web_sm: Upstream::new(config.web_sm_url.clone()),

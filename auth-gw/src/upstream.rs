@@ -47,6 +47,32 @@ pub fn with_path(base: &Uri, path: PathAndQuery) -> Option<Uri> {
     Uri::from_parts(parts).ok()
 }
 
+/// Why an instance did not answer a request.
+#[derive(Debug)]
+pub struct Unanswered {
+    /// It could not be reached at all, so a request without a body may try the next.
+    pub connect: bool,
+    pub error: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl From<hyper_util::client::legacy::Error> for Unanswered {
+    fn from(error: hyper_util::client::legacy::Error) -> Self {
+        Self {
+            connect: error.is_connect(),
+            error: error.into(),
+        }
+    }
+}
+
+impl From<hyper::Error> for Unanswered {
+    fn from(error: hyper::Error) -> Self {
+        Self {
+            connect: false,
+            error: error.into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
