@@ -38,12 +38,9 @@ async fn channels(app: &TestApp, admin: &ajet_sdk::Client, names: &[&str]) -> Ve
     ids
 }
 
+/// An admin of the test community, with a client holding their token.
 async fn admin(app: &TestApp) -> ajet_sdk::Client {
-    let mut conn = app.pool.acquire().await.unwrap();
-    let admin = ajet_db::bootstrap::create_member(&mut conn, app.community.id, "admin", true)
-        .await
-        .unwrap();
-    let token = app.token_for(admin.id).await;
+    let (token, _) = app.admin("admin").await;
     app.client().with_token(&token).unwrap()
 }
 

@@ -59,15 +59,6 @@ impl Caller {
     }
 }
 
-/// An admin of the test community, with a session token.
-async fn admin(app: &TestApp, name: &str) -> (String, UserId) {
-    let mut conn = app.pool.acquire().await.unwrap();
-    let user = ajet_db::bootstrap::create_member(&mut conn, app.community.id, name, true)
-        .await
-        .unwrap();
-    (app.token_for(user.id).await, user.id)
-}
-
 async fn member(app: &TestApp, name: &str) -> (String, UserId) {
     let (_, id) = app.user(name).await;
     (app.token_for(id).await, id)
@@ -132,7 +123,7 @@ where
 #[sqlx::test(migrations = "../migrations")]
 async fn an_admin_creates_a_bot_whose_scoped_token_works_until_revoked(pool: PgPool) {
     let app = TestApp::new(pool.clone()).await;
-    let (admin_token, _) = admin(&app, "ada").await;
+    let (admin_token, _) = app.admin("ada").await;
     let admin = Caller::new(&app, Some(&admin_token));
     let (secret, created) = bot_token(
         &app,
@@ -204,7 +195,7 @@ async fn an_admin_creates_a_bot_whose_scoped_token_works_until_revoked(pool: PgP
 #[sqlx::test(migrations = "../migrations")]
 async fn members_and_tokens_without_admin_cannot_manage_bots(pool: PgPool) {
     let app = TestApp::new(pool).await;
-    let (admin_token, _) = admin(&app, "ada").await;
+    let (admin_token, _) = app.admin("ada").await;
     let admin = Caller::new(&app, Some(&admin_token));
     let (member_token, _) = member(&app, "mel").await;
     let member = Caller::new(&app, Some(&member_token));
@@ -249,7 +240,7 @@ async fn members_and_tokens_without_admin_cannot_manage_bots(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn restricted_and_expired_tokens_are_held_to_their_limits(pool: PgPool) {
     let app = TestApp::new(pool.clone()).await;
-    let (admin_token, _) = admin(&app, "ada").await;
+    let (admin_token, _) = app.admin("ada").await;
     let admin = Caller::new(&app, Some(&admin_token));
     let other = {
         let mut conn = pool.acquire().await.unwrap();
@@ -311,7 +302,7 @@ async fn restricted_and_expired_tokens_are_held_to_their_limits(pool: PgPool) {
 async fn a_revocation_reaches_another_api_instance_within_a_second(pool: PgPool) {
     let one = TestApp::new(pool.clone()).await;
     let two = TestApp::new(pool.clone()).await;
-    let (admin_token, _) = admin(&one, "ada").await;
+    let (admin_token, _) = one.admin("ada").await;
     let admin = Caller::new(&one, Some(&admin_token));
     let (secret, created) = bot_token(&one, &admin, json!(["messages:read"]), None).await;
     let (member_token, _) = member(&one, "mel").await;
@@ -361,7 +352,7 @@ async fn a_revocation_reaches_another_api_instance_within_a_second(pool: PgPool)
 #[sqlx::test(migrations = "../migrations")]
 async fn a_webhook_posts_as_its_bot_until_revoked(pool: PgPool) {
     let app = TestApp::new(pool.clone()).await;
-    let (admin_token, _) = admin(&app, "ada").await;
+    let (admin_token, _) = app.admin("ada").await;
     let admin = Caller::new(&app, Some(&admin_token));
     let (status, created) = admin
         .post(
@@ -432,7 +423,7 @@ async fn a_webhook_posts_as_its_bot_until_revoked(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn invites_are_created_listed_and_revoked_by_admins(pool: PgPool) {
     let app = TestApp::new(pool.clone()).await;
-    let (admin_token, _) = admin(&app, "ada").await;
+    let (admin_token, _) = app.admin("ada").await;
     let admin = Caller::new(&app, Some(&admin_token));
     let path = format!("/api/communities/{}/invites", app.community.id);
     let (status, invite) = admin.post(&path, json!({ "max_uses": 2 })).await;
@@ -508,7 +499,7 @@ async fn deleting_an_account_revokes_it_and_keeps_its_messages_anonymous(pool: P
     assert_eq!(authored, 1);
 
     // An owner must hand over first.
-    let (owner_token, owner) = admin(&app, "olga").await;
+    let (owner_token, owner) = app.admin("olga").await;
     sqlx::query("UPDATE community_members SET role = 'owner' WHERE user_id = $1")
         .bind(owner.as_uuid())
         .execute(&pool)

@@ -88,12 +88,23 @@ impl TestApp {
 
     /// A member of the community and its #general, with a client holding their token.
     pub async fn user(&self, name: &str) -> (ajet_sdk::Client, UserId) {
+        let id = self.member(name, false).await;
+        let token = self.token_for(id).await;
+        (self.client().with_token(&token).unwrap(), id)
+    }
+
+    /// An admin of the community, in its #general, with a session token.
+    pub async fn admin(&self, name: &str) -> (String, UserId) {
+        let id = self.member(name, true).await;
+        (self.token_for(id).await, id)
+    }
+
+    async fn member(&self, name: &str, admin: bool) -> UserId {
         let mut conn = self.pool.acquire().await.unwrap();
-        let user = ajet_db::bootstrap::create_member(&mut conn, self.community.id, name, false)
+        ajet_db::bootstrap::create_member(&mut conn, self.community.id, name, admin)
             .await
-            .unwrap();
-        let token = self.token_for(user.id).await;
-        (self.client().with_token(&token).unwrap(), user.id)
+            .unwrap()
+            .id
     }
 
     pub async fn token_for(&self, user: UserId) -> String {
