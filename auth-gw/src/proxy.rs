@@ -47,6 +47,12 @@ impl Service {
         matches!(self, Self::Api | Self::TuiSm)
     }
 
+    /// Whether the service is a session manager, which serves event streams over HTTP/2
+    /// as well as HTTP/1.1.
+    pub fn is_session_manager(self) -> bool {
+        matches!(self, Self::WebSm | Self::TuiSm)
+    }
+
     /// The service's instances.
     pub fn upstream(self, state: &AppState) -> &Upstream {
         match self {
@@ -124,10 +130,12 @@ pub async fn forward(state: &AppState, service: Service, mut req: Request) -> Re
         };
         let mut attempt = Request::from_parts(parts.clone(), body.take().unwrap_or_default());
         *attempt.uri_mut() = uri;
-        // An event stream gets a connection of its own (see `relay`); the rest share the
-        // pool's.
-        let answer = if event_stream {
-            relay::open(state.connector.clone(), attempt)
+        // A session manager's event streams share HTTP/2 connections (see `relay`); the
+        // rest use the pool's keep-alive connections.
+        let answer = if event_stream && service.is_session_manager() {
+            state
+                .streams
+                .open(attempt)
                 .await
                 .map(|response| response.map(Body::new))
         } else {

@@ -27,8 +27,8 @@ pub struct Inner {
     pub hasher: TokenHasher,
     /// Pooled keep-alive connections to the services.
     pub client: Client<HttpConnector, Body>,
-    /// How the pool connects, for the event streams that get a connection of their own.
-    pub connector: HttpConnector,
+    /// The session managers' event streams, over shared HTTP/2 connections.
+    pub streams: crate::relay::Streams,
     pub upstreams: Upstreams,
     /// Where revocations are announced and heard.
     pub bus: Arc<dyn EventBus>,
@@ -75,7 +75,7 @@ impl AppState {
             db,
             hasher,
             client,
-            connector,
+            streams: crate::relay::Streams::new(connector),
             upstreams: Upstreams {
                 api: Upstream::new(config.api_url.clone()),
                 web_sm: Upstream::new(config.web_sm_url.clone()),

@@ -1,6 +1,7 @@
 //! Event streams through the gateway, against a stand-in for the terminal session
 //! manager: authenticated first, each event passed on as soon as it comes, the headers
-//! of one hop left behind, and the service's stream ended when the client leaves.
+//! of one hop left behind, the service's stream ended when the client leaves, and a
+//! client that stops reading holding up no one else.
 
 #![expect(
     clippy::unwrap_used,
@@ -15,13 +16,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ajet_db::PgPool;
-use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, Version};
 use axum::response::sse::{Event, Sse};
-use futures::Stream;
+use futures::StreamExt;
+use futures::stream::BoxStream;
 use harness::{TestGateway, http};
 use reqwest::StatusCode;
 use reqwest::header::ACCEPT;
+use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::{Notify, mpsc};
 
@@ -47,9 +50,20 @@ impl Drop for Closed {
 /// test sends.
 async fn stream(
     State(streams): State<Arc<Streams>>,
+    Query(flood): Query<Flood>,
+    version: Version,
     headers: HeaderMap,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+) -> Sse<BoxStream<'static, Result<Event, Infallible>>> {
+    if let Some(kib) = flood.kib {
+        // A kibibyte of data per event, all at once.
+        let event = Event::default().data("x".repeat(1000));
+        let events = futures::stream::iter(std::iter::repeat_n(event, kib))
+            .map(Ok)
+            .chain(futures::stream::pending());
+        return Sse::new(events.boxed());
+    }
     let seen = json!({
+        "http2": version == Version::HTTP_2,
         "traceparent": headers.contains_key("traceparent"),
         "trace_id": headers.contains_key("x-trace-id"),
         "hop": headers.contains_key("x-hop") || headers.contains_key("connection"),
@@ -65,7 +79,14 @@ async fn stream(
         };
         Some((Ok(Event::default().data(data)), (next, closed)))
     });
-    Sse::new(futures::StreamExt::chain(first, rest))
+    Sse::new(first.chain(rest).boxed())
+}
+
+/// `?kib=N`: the stream sends N KiB at once instead.
+#[derive(Deserialize)]
+struct Flood {
+    #[serde(default)]
+    kib: Option<usize>,
 }
 
 async fn stand_in(streams: Arc<Streams>) -> String {
@@ -74,7 +95,11 @@ async fn stand_in(streams: Arc<Streams>) -> String {
     let app = axum::Router::new()
         .route("/tui/stream", axum::routing::get(stream))
         .with_state(streams);
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    tokio::spawn(ajet_realtime::serve::serve(
+        listener,
+        app,
+        std::future::pending(),
+    ));
     format!("http://{addr}")
 }
 
@@ -133,7 +158,13 @@ async fn event_streams_pass_each_event_at_once_and_end_with_the_client(pool: PgP
     let seen = next_event(&mut response, &mut pending).await;
     assert_eq!(
         seen,
-        json!({ "traceparent": true, "trace_id": true, "hop": false, "forwarded_for": true })
+        json!({
+            "http2": true,
+            "traceparent": true,
+            "trace_id": true,
+            "hop": false,
+            "forwarded_for": true,
+        })
     );
     // Each event arrives while the stream stays open, before the next is even sent.
     for n in 0..3 {
@@ -159,4 +190,43 @@ async fn event_streams_pass_each_event_at_once_and_end_with_the_client(pool: PgP
         "the service's stream ends when the client leaves"
     );
     drop(second);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_client_that_stops_reading_holds_up_no_other_stream(pool: PgPool) {
+    let (send, next) = mpsc::channel(4);
+    let streams = Arc::new(Streams {
+        next: Mutex::new(Some(next)),
+        closed: Arc::new(Notify::new()),
+    });
+    let service = stand_in(streams).await;
+    let gw = TestGateway::start(pool, &["--tui-sm-url", &service]).await;
+    let (token, _) = gw.person("streamer", false).await;
+    let open = |path: &'static str| {
+        http()
+            .get(gw.url(path))
+            .header(ACCEPT, "text/event-stream")
+            .bearer_auth(&token)
+            .send()
+    };
+
+    // 32 MiB for a client that reads none of it: more than every buffer on the way holds,
+    // so the stream stalls on its flow-control window at the service.
+    let stalled = open("/tui/stream?kib=32768").await.unwrap();
+    assert_eq!(stalled.status(), StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // The next stream shares the stalled one's connection and still flows.
+    let mut flowing = open("/tui/stream").await.unwrap();
+    let mut pending = String::new();
+    let seen = next_event(&mut flowing, &mut pending).await;
+    assert_eq!(seen["http2"], true);
+    for n in 0..3 {
+        send.send(json!({ "n": n }).to_string()).await.unwrap();
+        assert_eq!(
+            next_event(&mut flowing, &mut pending).await,
+            json!({ "n": n })
+        );
+    }
+    drop(stalled);
 }
