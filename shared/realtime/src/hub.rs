@@ -1,6 +1,7 @@
 //! The hub: one stream reader, many connections.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
+use bytes::Bytes;
 use uuid::Uuid;
 
 use crate::access::Access;
@@ -46,8 +48,10 @@ pub struct Delivery {
     pub seq: u64,
     pub channel_id: Option<ChannelId>,
     pub community_id: Option<CommunityId>,
-    /// The envelope as JSON, with `id` set for stream events.
-    pub json: String,
+    /// The event as an SSE frame, ready to write to every connection: the envelope as
+    /// JSON (with `id` set for stream events) on one `data:` line, after an `id:` line for
+    /// stream events.
+    pub frame: Bytes,
     /// The trace context the event was published with.
     pub traceparent: Option<String>,
     /// For a notification: the user it is addressed to.
@@ -61,7 +65,7 @@ impl Delivery {
             seq: 0,
             channel_id: envelope.channel_id,
             community_id: envelope.community_id,
-            json: serde_json::to_string(envelope).unwrap_or_default(),
+            frame: sse_frame(0, &serde_json::to_string(envelope).unwrap_or_default()),
             traceparent: None,
             recipient: None,
         }
@@ -70,6 +74,19 @@ impl Delivery {
     pub fn is_ephemeral(&self) -> bool {
         self.seq == 0
     }
+}
+
+/// The SSE frame of an event at `seq` (0: ephemeral, no `id:`). Compact JSON holds no
+/// line break (one inside a string is escaped), so it fits on one `data:` line.
+fn sse_frame(seq: u64, json: &str) -> Bytes {
+    let mut frame = String::with_capacity(json.len() + 32);
+    if seq != 0 {
+        let _ = writeln!(frame, "id: {seq}");
+    }
+    frame.push_str("data: ");
+    frame.push_str(json);
+    frame.push_str("\n\n");
+    Bytes::from(frame)
 }
 
 /// How the hub batches presence.
@@ -575,7 +592,7 @@ impl Hub {
                     seq: head,
                     channel_id: None,
                     community_id: None,
-                    json: serde_json::to_string(&envelope).unwrap_or_default(),
+                    frame: sse_frame(head, &serde_json::to_string(&envelope).unwrap_or_default()),
                     traceparent: None,
                     recipient: None,
                 };
@@ -737,7 +754,7 @@ fn decode(event: StoredEvent) -> Option<(Delivery, Option<Change>)> {
         seq: event.seq,
         channel_id,
         community_id,
-        json,
+        frame: sse_frame(event.seq, &json),
         traceparent: event.trace.traceparent,
         recipient,
     };

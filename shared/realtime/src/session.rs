@@ -4,12 +4,8 @@
 //! Everything a user may see is asked of the api with the user's own token; a session
 //! manager never decides entitlement from anything the client claims.
 
-use std::convert::Infallible;
-
 use ajet_core::{ChannelId, CommunityId, Envelope, ErrorBody, ErrorCode, EventData, subjects};
 use ajet_sdk::Client;
-use axum::response::sse::{Event, Sse};
-use futures::Stream;
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -21,6 +17,7 @@ use ajet_bus::nats::{NatsBus, StreamSettings};
 
 use crate::access::Access;
 use crate::hub::{Hub, HubConfig, ViewSignal};
+use crate::sse::EventStream;
 
 /// Body of a typing signal: `{"channel_id": …, "typing": true}`.
 #[derive(Debug, Deserialize)]
@@ -101,7 +98,7 @@ impl Sessions {
         api: Client,
         view: Option<CommunityId>,
         resume: Option<u64>,
-    ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, ajet_sdk::Error> {
+    ) -> Result<EventStream, ajet_sdk::Error> {
         // Where the stream stood before asking the api: a membership change after this
         // position may be missing from the answer.
         let asked_at = self.hub.position();

@@ -1,17 +1,34 @@
 //! Turning a [`Subscription`](crate::Subscription) into an SSE response.
+//!
+//! Each event's SSE frame is rendered once, when the hub reads it (see
+//! [`Delivery::frame`](crate::hub::Delivery::frame)); a connection's response passes that
+//! frame on as shared bytes, so fanning an event out to a thousand subscribers copies
+//! nothing and formats nothing a thousand times. The keep-alive is a fixed tick that
+//! speaks only when the stream was silent since the last one, not a timer re-armed for
+//! every event.
 
 use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::http::HeaderMap;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use futures::{Stream, StreamExt};
-use tokio_util::sync::CancellationToken;
+use tokio::time::{Instant, Interval, MissedTickBehavior};
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use crate::Subscription;
 
 /// How often an idle stream sends a keep-alive comment, so that proxies keep it open.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// The first frame: a comment, so that the client sees the stream open at once.
+const OPENED: &[u8] = b": connected\n\n";
+/// The keep-alive: an empty comment.
+const KEEP_ALIVE_FRAME: &[u8] = b":\n\n";
 
 /// The position a reconnecting client resumes after: the `Last-Event-ID` header.
 pub fn last_event_id(headers: &HeaderMap) -> Option<u64> {
@@ -21,26 +38,78 @@ pub fn last_event_id(headers: &HeaderMap) -> Option<u64> {
         .and_then(|v| v.trim().parse().ok())
 }
 
-/// An SSE response of `subscription`: a comment first (so the client sees the stream open
-/// at once), then one event per delivery with its `id:`, keep-alives while idle; it ends
-/// when `stop` is cancelled (graceful shutdown) or the hub drops the connection.
-pub fn respond(
-    subscription: Subscription,
-    stop: CancellationToken,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
-    let opened = futures::stream::once(async { Ok(Event::default().comment("connected")) });
-    let events = subscription.map(|delivery| {
-        let event = Event::default().data(delivery.json.as_str());
-        // Ephemeral events have no position: without an `id:` line, the client's last
-        // event id stays that of the last stream event.
-        Ok(if delivery.is_ephemeral() {
-            event
-        } else {
-            event.id(delivery.seq.to_string())
-        })
-    });
-    let stream = opened
-        .chain(events)
-        .take_until(async move { stop.cancelled_owned().await });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+/// The SSE stream of one subscription: a comment first, then one frame per delivery
+/// (with its `id:`, except for ephemeral events), keep-alives while idle; it ends when
+/// `stop` is cancelled (graceful shutdown) or the hub drops the connection.
+pub struct EventStream {
+    opened: bool,
+    events: Subscription,
+    stop: Pin<Box<WaitForCancellationFutureOwned>>,
+    keep_alive: Interval,
+    /// Nothing was sent since the last keep-alive tick.
+    silent: bool,
+}
+
+impl EventStream {
+    pub fn new(events: Subscription, stop: CancellationToken) -> Self {
+        let mut keep_alive = tokio::time::interval_at(Instant::now() + KEEP_ALIVE, KEEP_ALIVE);
+        keep_alive.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        Self {
+            opened: false,
+            events,
+            stop: Box::pin(stop.cancelled_owned()),
+            keep_alive,
+            silent: true,
+        }
+    }
+}
+
+impl Stream for EventStream {
+    type Item = Result<Bytes, Infallible>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if !this.opened {
+            this.opened = true;
+            return Poll::Ready(Some(Ok(Bytes::from_static(OPENED))));
+        }
+        if this.stop.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        match this.events.poll_next_unpin(cx) {
+            Poll::Ready(Some(delivery)) => {
+                this.silent = false;
+                return Poll::Ready(Some(Ok(delivery.frame.clone())));
+            }
+            Poll::Ready(None) => return Poll::Ready(None),
+            Poll::Pending => {}
+        }
+        while this.keep_alive.poll_tick(cx).is_ready() {
+            if std::mem::replace(&mut this.silent, true) {
+                return Poll::Ready(Some(Ok(Bytes::from_static(KEEP_ALIVE_FRAME))));
+            }
+        }
+        Poll::Pending
+    }
+}
+
+impl IntoResponse for EventStream {
+    fn into_response(self) -> Response {
+        (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/event-stream"),
+                ),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            ],
+            Body::from_stream(self),
+        )
+            .into_response()
+    }
+}
+
+/// The SSE response of `subscription`, until `stop` is cancelled.
+pub fn respond(subscription: Subscription, stop: CancellationToken) -> EventStream {
+    EventStream::new(subscription, stop)
 }

@@ -93,7 +93,22 @@ async fn next_any(sub: &mut Subscription) -> Envelope {
         .await
         .expect("no event within 5 s")
         .expect("subscription ended");
-    let env: Envelope = serde_json::from_str(&d.json).unwrap();
+    // The SSE frame: `id:` for stream events only, the JSON on one `data:` line.
+    let frame = std::str::from_utf8(&d.frame).unwrap();
+    let id_line = format!("id: {}\n", d.seq);
+    let data = match frame.strip_prefix(&id_line) {
+        Some(rest) => rest,
+        None => {
+            assert!(d.is_ephemeral(), "a stream event's frame names its id: {frame:?}");
+            frame
+        }
+    };
+    let json = data
+        .strip_prefix("data: ")
+        .and_then(|rest| rest.strip_suffix("\n\n"))
+        .unwrap_or_else(|| panic!("one data line, then a blank line: {frame:?}"));
+    assert!(!json.contains('\n'), "{frame:?}");
+    let env: Envelope = serde_json::from_str(json).unwrap();
     assert_eq!(env.id.unwrap_or(0), d.seq, "the JSON carries the resume id");
     env
 }
