@@ -9,13 +9,13 @@ use ajet_bus::{EventBus, Signal, StoredEvent};
 use ajet_core::events::PresenceChange;
 use ajet_core::subjects::{self, Route};
 use ajet_core::{ChannelId, CommunityId, Envelope, EventData, UserId};
+use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
-use bytes::Bytes;
 use uuid::Uuid;
 
 use crate::access::Access;

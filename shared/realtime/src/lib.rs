@@ -15,6 +15,7 @@
 //! changes, and session signals such as switching the viewed community.
 
 mod access;
+mod coalesce;
 mod hub;
 pub mod serve;
 pub mod session;

@@ -2,8 +2,8 @@
 //! streams, so what each one holds is kept small.
 //!
 //! Clients speak HTTP/1.1 to the session managers; the gateway speaks HTTP/2 (cleartext,
-//! with prior knowledge), so that the streams it relays share a few connections and many
-//! events leave in one write. The first bytes are peeked at, not read, to tell the two
+//! with prior knowledge), so that the streams it relays share a few connections and the
+//! frames of many streams leave in one write (see [`coalesce`]). The first bytes are peeked at, not read, to tell the two
 //! apart: unlike `axum::serve`, which reads them ahead and hands them to hyper (which then
 //! grows every connection's read buffer from 8 to 16 KiB), nothing is buffered twice.
 //! Every connection shares the one router instead of holding a copy of every route.
@@ -11,6 +11,7 @@
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
@@ -22,6 +23,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
+
+use crate::coalesce::{self, Flusher};
 
 /// Serves `router` on `listener` until `shutdown` resolves; then stops accepting, lets
 /// every connection finish its request in flight (and stream, when `shutdown` ends them)
@@ -84,12 +87,19 @@ async fn connection(
         router.clone().oneshot(request.map(Body::new))
     });
     let result = if speaks_h2(&stream).await {
+        let (socket, flusher) = coalesce::split(stream);
         let conn = http2::Builder::new(TokioExecutor::new())
             .max_concurrent_streams(H2_MAX_STREAMS)
             .initial_stream_window_size(H2_STREAM_WINDOW)
-            .serve_connection(TokioIo::new(stream), service);
-        let conn = std::pin::pin!(conn);
-        until_stopped(conn, &stopping, |conn| conn.graceful_shutdown()).await
+            .serve_connection(TokioIo::new(socket), service);
+        let conn = std::pin::pin!(Flushed {
+            conn: Box::pin(conn),
+            flusher,
+        });
+        until_stopped(conn, &stopping, |flushed| {
+            flushed.get_mut().conn.as_mut().graceful_shutdown();
+        })
+        .await
     } else {
         let conn = http1::Builder::new()
             .serve_connection(TokioIo::new(stream), service)
@@ -99,6 +109,27 @@ async fn connection(
     };
     if let Err(err) = result {
         tracing::debug!(error = %err, "connection ended with an error");
+    }
+}
+
+/// An HTTP/2 connection whose writes of each turn leave together, after it (see
+/// [`coalesce`]).
+struct Flushed<C> {
+    conn: Pin<Box<C>>,
+    flusher: Flusher,
+}
+
+impl<C: Future<Output = hyper::Result<()>>> Future for Flushed<C> {
+    type Output = hyper::Result<()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let ended = self.conn.as_mut().poll(cx);
+        // A full socket wakes the task once it has room; an error ends the connection at
+        // its next read or write.
+        if let Poll::Ready(Err(err)) = self.flusher.poll_drain(cx) {
+            tracing::debug!(error = %err, "cannot write to the connection");
+        }
+        ended
     }
 }
 

@@ -99,7 +99,10 @@ async fn next_any(sub: &mut Subscription) -> Envelope {
     let data = match frame.strip_prefix(&id_line) {
         Some(rest) => rest,
         None => {
-            assert!(d.is_ephemeral(), "a stream event's frame names its id: {frame:?}");
+            assert!(
+                d.is_ephemeral(),
+                "a stream event's frame names its id: {frame:?}"
+            );
             frame
         }
     };

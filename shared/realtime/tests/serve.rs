@@ -1,5 +1,6 @@
-//! The session managers' HTTP/1 server: keep-alive requests, streams, and a graceful
-//! shutdown that waits for every connection to close.
+//! The session managers' server: keep-alive requests and streams over HTTP/1.1 and
+//! HTTP/2 on the same port, and a graceful shutdown that waits for every connection to
+//! close.
 
 #![allow(
     clippy::unwrap_used,
@@ -12,9 +13,12 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::{Body, BodyDataStream};
+use axum::http::{Request, StatusCode, Version};
 use axum::response::sse::{Event, Sse};
 use axum::routing::get;
 use futures::StreamExt;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -111,4 +115,60 @@ async fn shutdown_ends_streams_closes_idle_connections_and_waits_for_both() {
         TcpStream::connect(addr).await.is_err(),
         "no longer listening"
     );
+}
+
+#[tokio::test]
+async fn http2_carries_requests_and_streams_on_one_connection_until_shutdown() {
+    let (addr, shutdown, server) = start(CancellationToken::new()).await;
+    let io = TokioIo::new(TcpStream::connect(addr).await.unwrap());
+    let (sender, conn) = hyper::client::conn::http2::handshake(TokioExecutor::new(), io)
+        .await
+        .unwrap();
+    let conn = tokio::spawn(conn);
+    let get = |path: &str| {
+        let mut sender = sender.clone();
+        let request = Request::get(format!("http://{addr}{path}"))
+            .body(Body::empty())
+            .unwrap();
+        async move {
+            let response = sender.send_request(request).await.unwrap();
+            assert_eq!(response.version(), Version::HTTP_2);
+            assert_eq!(response.status(), StatusCode::OK);
+            Body::new(response.into_body()).into_data_stream()
+        }
+    };
+
+    let mut ping = get("/ping").await;
+    assert_eq!(next(&mut ping).await.as_deref(), Some("pong"));
+    let mut streams = Vec::new();
+    for _ in 0..3 {
+        let mut stream = get("/stream").await;
+        assert_eq!(next(&mut stream).await.as_deref(), Some(": connected\n\n"));
+        streams.push(stream);
+    }
+
+    shutdown.send(()).unwrap();
+    for mut stream in streams {
+        // The end may come in an empty frame of its own.
+        while let Some(chunk) = next(&mut stream).await {
+            assert_eq!(chunk, "", "the stream ends");
+        }
+    }
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("serve returns once the connection closed")
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(5), conn)
+        .await
+        .expect("the connection closes")
+        .unwrap()
+        .unwrap();
+}
+
+/// The next chunk of `body` as text; `None` once it ended.
+async fn next(body: &mut BodyDataStream) -> Option<String> {
+    tokio::time::timeout(Duration::from_secs(5), body.next())
+        .await
+        .expect("the server answers")
+        .map(|chunk| String::from_utf8(chunk.unwrap().to_vec()).unwrap())
 }
