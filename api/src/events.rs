@@ -89,7 +89,7 @@ impl Recorder {
 
     fn publish(self, state: &AppState) {
         for event in self.recorded {
-            state.relay.committed(event);
+            state.relay.committed(event.into());
         }
     }
 }

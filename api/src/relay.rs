@@ -13,6 +13,7 @@ use ajet_bus::{EventBus, TraceHeaders};
 use ajet_core::EventId;
 use ajet_db::PgPool;
 use ajet_db::outbox::{self, OutboxEvent};
+use bytes::Bytes;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use futures::stream::{FuturesOrdered, StreamExt};
@@ -33,16 +34,55 @@ const SWEEP_BATCH: i64 = 500;
 /// How long published events stay in the outbox table.
 const KEEP_PUBLISHED: chrono::Duration = chrono::Duration::days(7);
 
+/// A committed event, ready to publish: its payload already serialised.
+#[derive(Clone, Debug)]
+pub struct Committed {
+    pub event_id: EventId,
+    pub subject: String,
+    pub payload: Bytes,
+    pub traceparent: Option<String>,
+}
+
+impl Committed {
+    /// `event` as read back from the outbox; `None` (logged) if its payload cannot be
+    /// encoded, which a JSON value always can.
+    fn from_outbox(event: &OutboxEvent) -> Option<Self> {
+        match serde_json::to_vec(&event.payload.0) {
+            Ok(payload) => Some(Self {
+                event_id: event.event_id,
+                subject: event.subject.clone(),
+                payload: payload.into(),
+                traceparent: event.traceparent.clone(),
+            }),
+            Err(err) => {
+                tracing::error!(error = %err, event.id = %event.event_id, "unencodable event");
+                None
+            }
+        }
+    }
+}
+
+impl From<OutboxEvent> for Committed {
+    fn from(event: OutboxEvent) -> Self {
+        Self::from_outbox(&event).unwrap_or_else(|| Self {
+            event_id: event.event_id,
+            subject: event.subject,
+            payload: Bytes::new(),
+            traceparent: event.traceparent,
+        })
+    }
+}
+
 /// Hands committed events to the relay. Cheap to clone.
 #[derive(Clone)]
 pub struct RelayHandle {
-    tx: mpsc::Sender<OutboxEvent>,
+    tx: mpsc::Sender<Committed>,
 }
 
 impl RelayHandle {
     /// Called after the transaction that wrote `event` committed. Never blocks: when the
     /// queue is full, the sweep publishes the event instead.
-    pub fn committed(&self, event: OutboxEvent) {
+    pub fn committed(&self, event: Committed) {
         if self.tx.try_send(event).is_err() {
             tracing::debug!("relay queue full; the sweep will publish the event");
         }
@@ -88,7 +128,7 @@ pub fn spawn(
 struct Relay {
     db: PgPool,
     bus: Arc<dyn EventBus>,
-    rx: mpsc::Receiver<OutboxEvent>,
+    rx: mpsc::Receiver<Committed>,
     /// Set when a publish failed (or at start): the fast path stands aside until a sweep
     /// has published everything pending, so that events go out oldest first.
     backlog: bool,
@@ -142,20 +182,21 @@ impl Relay {
 
     /// Sends `event` to the bus and adds its acknowledgement to those in flight; false
     /// when the bus refused it (the relay then falls back to the outbox).
-    async fn send(&mut self, event: &OutboxEvent) -> bool {
-        let payload = match serde_json::to_vec(&event.payload.0) {
-            Ok(bytes) => bytes,
-            Err(err) => {
-                tracing::error!(error = %err, event.id = %event.event_id, "unencodable event");
-                return false;
-            }
-        };
+    async fn send(&mut self, event: &Committed) -> bool {
+        if event.payload.is_empty() {
+            return false;
+        }
         let trace = TraceHeaders {
             traceparent: event.traceparent.clone(),
         };
         match self
             .bus
-            .send_durable(event.subject.clone(), event.event_id, payload.into(), trace)
+            .send_durable(
+                event.subject.clone(),
+                event.event_id,
+                event.payload.clone(),
+                trace,
+            )
             .await
         {
             Ok(ack) => {
@@ -240,7 +281,10 @@ impl Relay {
             };
             let count = pending.len();
             for event in &pending {
-                if !self.send(event).await {
+                let Some(event) = Committed::from_outbox(event) else {
+                    return;
+                };
+                if !self.send(&event).await {
                     return;
                 }
             }

@@ -115,6 +115,14 @@ async fn concurrent_plain_posts_share_commits_and_match_single_posts(pool: PgPoo
             .expect("an event is missing")
             .unwrap();
         let envelope: Envelope = serde_json::from_slice(&msg.payload).unwrap();
+        // What the outbox keeps (and a sweep would publish again) is the same event.
+        let kept: sqlx::types::Json<Envelope> =
+            sqlx::query_scalar("SELECT payload FROM outbox WHERE event_id = $1")
+                .bind(envelope.event_id.as_uuid())
+                .fetch_one(&app.pool)
+                .await
+                .unwrap();
+        assert_eq!(kept.0, envelope);
         if let EventData::MessageCreated(m) = envelope.data {
             assert_eq!(envelope.community_id, Some(app.community.id));
             assert_eq!(envelope.channel_id, Some(m.channel_id));

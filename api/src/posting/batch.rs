@@ -19,7 +19,7 @@ use chrono::SubsecRound;
 use tokio::sync::{mpsc, oneshot};
 
 use super::Post;
-use crate::relay::RelayHandle;
+use crate::relay::{Committed, RelayHandle};
 
 /// Messages waiting for the writer; beyond this, posters wait for room.
 const QUEUE: usize = 4096;
@@ -38,6 +38,8 @@ pub struct Writer {
 
 struct Job {
     message: BatchedMessage,
+    /// The event announcing the message, completed and published once it is stored.
+    event: Envelope,
     done: oneshot::Sender<Option<Stored>>,
 }
 
@@ -96,7 +98,7 @@ impl Writer {
             Some(post.author),
             EventData::MessageCreated(message.clone()),
         );
-        let payload = serde_json::to_value(&event).ok()?;
+        let payload = serde_json::to_string(&event).ok()?;
         let (done, stored) = oneshot::channel();
         let job = Job {
             message: BatchedMessage {
@@ -112,6 +114,7 @@ impl Writer {
                 payload,
                 traceparent: post.traceparent.clone(),
             },
+            event,
             done,
         };
         self.jobs.send(job).await.ok()?;
@@ -131,20 +134,35 @@ impl Writer {
 async fn run(db: PgPool, relay: RelayHandle, mut queue: mpsc::Receiver<Job>) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-        let (batch, waiters): (Vec<BatchedMessage>, Vec<_>) =
-            jobs.drain(..).map(|job| (job.message, job.done)).unzip();
+        let (batch, rest): (Vec<BatchedMessage>, Vec<_>) = jobs
+            .drain(..)
+            .map(|job| (job.message, (job.event, job.done)))
+            .unzip();
+        let (mut events, waiters): (Vec<Envelope>, Vec<_>) = rest.into_iter().unzip();
         let mut answers: Vec<Option<Stored>> = waiters.iter().map(|_| None).collect();
         match store(&db, &batch).await {
             Ok(inserted) => {
+                // In batch order, so that each channel's events are published in order.
                 for row in inserted {
-                    let Some(answer) = usize::try_from(row.ord - 1)
+                    let Some(i) = usize::try_from(row.ord - 1)
                         .ok()
-                        .and_then(|i| answers.get_mut(i))
+                        .filter(|&i| i < answers.len())
                     else {
                         continue;
                     };
-                    relay.committed(row.event);
-                    *answer = Some(Stored {
+                    if let EventData::MessageCreated(message) = &mut events[i].data {
+                        message.seq = row.seq;
+                        message.author_username.clone_from(&row.author_username);
+                    }
+                    if let Ok(payload) = serde_json::to_vec(&events[i]) {
+                        relay.committed(Committed {
+                            event_id: batch[i].event_id,
+                            subject: batch[i].subject.clone(),
+                            payload: payload.into(),
+                            traceparent: batch[i].traceparent.clone(),
+                        });
+                    }
+                    answers[i] = Some(Stored {
                         seq: row.seq,
                         author_username: row.author_username,
                     });
@@ -159,20 +177,8 @@ async fn run(db: PgPool, relay: RelayHandle, mut queue: mpsc::Receiver<Job>) {
     }
 }
 
-/// One statement for a batch in one channel; in several channels, a transaction that
-/// first locks them in a fixed order, so that batches running side by side (other api
-/// instances) cannot deadlock.
+/// One statement, its own transaction: one round trip and one commit for the batch.
 async fn store(db: &PgPool, batch: &[BatchedMessage]) -> Result<Vec<BatchInserted>, sqlx::Error> {
-    let mut channels: Vec<ChannelId> = batch.iter().map(|m| m.channel).collect();
-    channels.sort_unstable_by_key(|c| c.as_uuid());
-    channels.dedup();
-    if channels.len() == 1 {
-        let mut conn = db.acquire().await?;
-        return messages::insert_batch(&mut conn, batch).await;
-    }
-    let mut tx = db.begin().await?;
-    messages::lock_channels(&mut tx, &channels).await?;
-    let inserted = messages::insert_batch(&mut tx, batch).await?;
-    tx.commit().await?;
-    Ok(inserted)
+    let mut conn = db.acquire().await?;
+    messages::insert_batch(&mut conn, batch).await
 }

@@ -8,7 +8,6 @@
 use ajet_core::dto::MessageDto;
 use ajet_core::{ChannelId, CommunityId, EventId, MessageId, UserId};
 
-use crate::outbox::OutboxEvent;
 use chrono::{DateTime, Utc};
 use sea_query::{Expr, ExprTrait, JoinType, Order, PostgresQueryBuilder, Query};
 use sea_query_sqlx::SqlxBinder;
@@ -110,23 +109,21 @@ pub struct BatchedMessage {
     pub idempotency_key: Option<String>,
     /// Microsecond precision, as stored.
     pub created_at: DateTime<Utc>,
-    /// The event recorded in the outbox with the message. Its `data.seq` and
-    /// `data.author_username` are filled in from the insert.
+    /// The event recorded in the outbox with the message: the JSON of its envelope, whose
+    /// `data.seq` and `data.author_username` the insert fills in.
     pub event_id: EventId,
     pub subject: String,
-    pub payload: serde_json::Value,
+    pub payload: String,
     pub traceparent: Option<String>,
 }
 
-/// A message [`insert_batch`] stored.
+/// A message [`insert_batch`] stored: what the database filled in.
 #[derive(Debug, sqlx::FromRow)]
 pub struct BatchInserted {
-    /// Position of the message in the batch.
+    /// Position of the message in the batch, from 1.
     pub ord: i64,
     pub seq: i64,
     pub author_username: String,
-    #[sqlx(flatten)]
-    pub event: OutboxEvent,
 }
 
 /// Inserts many top-level messages at once, each with its event in the outbox, in one
@@ -137,10 +134,11 @@ pub struct BatchInserted {
 /// by one. Messages of one channel take consecutive positions in batch order; each
 /// author's read position moves to their last message.
 ///
-/// The statement locks each channel's row while bumping its position. When the batch
-/// spans several channels, run it in a transaction after [`lock_channels`], so that
-/// concurrent batches take the locks in one order and cannot deadlock. A key repeated
-/// within the batch, or used by a concurrent post, fails the whole statement.
+/// The statement first locks the rows of the batch's channels in id order, so that
+/// batches running side by side (several api instances) take their locks in one order
+/// and cannot deadlock; the channel checks are made on the locked rows, so a channel
+/// archived a moment earlier is seen archived. A key repeated within the batch, or used
+/// by a concurrent post, fails the whole statement.
 pub async fn insert_batch(
     conn: &mut PgConnection,
     batch: &[BatchedMessage],
@@ -154,26 +152,31 @@ pub async fn insert_batch(
     let created: Vec<DateTime<Utc>> = batch.iter().map(|m| m.created_at).collect();
     let event_ids: Vec<Uuid> = batch.iter().map(|m| m.event_id.as_uuid()).collect();
     let subjects: Vec<&str> = batch.iter().map(|m| m.subject.as_str()).collect();
-    let payloads: Vec<sqlx::types::Json<&serde_json::Value>> = batch
-        .iter()
-        .map(|m| sqlx::types::Json(&m.payload))
-        .collect();
+    let payloads: Vec<&str> = batch.iter().map(|m| m.payload.as_str()).collect();
     let traces: Vec<Option<&str>> = batch.iter().map(|m| m.traceparent.as_deref()).collect();
     sqlx::query_as(
         "WITH input AS (
              SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[],
                                   $6::text[], $7::timestamptz[], $8::uuid[], $9::text[],
-                                  $10::jsonb[], $11::text[])
+                                  $10::text[]::jsonb[], $11::text[])
                  WITH ORDINALITY AS i(id, channel_id, community_id, author_id, body,
                                       idempotency_key, created_at, event_id, subject, payload,
                                       traceparent, ord)
+         ), locked AS MATERIALIZED (
+             -- Row locks are taken as the rows leave the sort: in id order.
+             SELECT ch.id, ch.community_id FROM channels ch
+             WHERE ch.id = ANY($2::uuid[])
+               AND ch.kind IN ('text', 'voice') AND ch.archived_at IS NULL
+             ORDER BY ch.id
+             FOR UPDATE
          ), allowed AS (
              -- Plain (anti-)semi-joins, each answerable by an index probe per message. (An
              -- OR around the key test let the planner hash the whole messages table.)
+             -- Only channels of `locked` get through, so `bump` updates only rows this
+             -- statement already holds.
              SELECT i.* FROM input i
-             WHERE EXISTS (SELECT 1 FROM channels ch
-                           WHERE ch.id = i.channel_id AND ch.community_id = i.community_id
-                             AND ch.kind IN ('text', 'voice') AND ch.archived_at IS NULL)
+             WHERE EXISTS (SELECT 1 FROM locked l
+                           WHERE l.id = i.channel_id AND l.community_id = i.community_id)
                AND EXISTS (SELECT 1 FROM channel_members m
                            WHERE m.channel_id = i.channel_id AND m.user_id = i.author_id)
                AND NOT EXISTS (SELECT 1 FROM bans b
@@ -208,19 +211,15 @@ pub async fn insert_batch(
              FROM (SELECT channel_id, author_id, max(seq) AS seq FROM numbered
                    GROUP BY channel_id, author_id) r
              WHERE m.channel_id = r.channel_id AND m.user_id = r.author_id
-         ), events AS (
+         ), _events AS (
              INSERT INTO outbox (event_id, subject, payload, traceparent)
              SELECT event_id, subject,
                     jsonb_set(jsonb_set(payload, '{data,seq}', to_jsonb(seq)),
                               '{data,author_username}', to_jsonb(username)),
                     traceparent
              FROM numbered
-             RETURNING event_id, subject, payload, traceparent, created_at
          )
-         SELECT n.ord, n.seq, n.username AS author_username, e.event_id, e.subject, e.payload,
-                e.traceparent, e.created_at
-         FROM numbered n JOIN events e ON e.event_id = n.event_id
-         ORDER BY n.ord",
+         SELECT ord, seq, username AS author_username FROM numbered ORDER BY ord",
     )
     .bind(&ids)
     .bind(&channels)
@@ -235,19 +234,6 @@ pub async fn insert_batch(
     .bind(&traces)
     .fetch_all(conn)
     .await
-}
-
-/// Locks the rows of `channels` in one fixed order, until the transaction ends.
-pub async fn lock_channels(
-    conn: &mut PgConnection,
-    channels: &[ChannelId],
-) -> Result<(), sqlx::Error> {
-    let ids: Vec<Uuid> = channels.iter().map(|c| c.as_uuid()).collect();
-    sqlx::query("SELECT 1 FROM channels WHERE id = ANY($1) ORDER BY id FOR UPDATE")
-        .bind(&ids)
-        .execute(conn)
-        .await?;
-    Ok(())
 }
 
 const SELECT: &str = "SELECT m.id, m.channel_id, m.seq, m.author_id, u.username AS author_username,
