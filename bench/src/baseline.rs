@@ -31,10 +31,14 @@ pub struct Pgbench {
     pub tps: f64,
     /// Average latency of one transaction with a single client: one durable commit.
     pub commit_ms: f64,
+    /// The same, one transaction at a time at the pace of the delivery scenario: what a
+    /// lone commit costs when every process involved was asleep before it.
+    pub commit_paced_ms: f64,
 }
 
 /// Runs pgbench with the single-row INSERT script against `database_url`: with the plan's
-/// clients for throughput, then with one client for the latency of a lone commit.
+/// clients for throughput, then with one client for the latency of a lone commit, back to
+/// back and then at the delivery scenario's rate.
 pub async fn pgbench(
     pgbench: &str,
     database_url: &str,
@@ -59,7 +63,22 @@ pub async fn pgbench(
     let single = run_pgbench(pgbench, database_url, &script, 1, plan.pg_duration / 3).await?;
     let commit_ms = parse_latency_ms(&single)
         .with_context(|| format!("no latency in pgbench's output:\n{single}"))?;
-    Ok(Pgbench { tps, commit_ms })
+    let paced = run_pgbench_at(
+        pgbench,
+        database_url,
+        &script,
+        1,
+        Some(plan.deliver_rate),
+        plan.pg_duration / 2,
+    )
+    .await?;
+    let commit_paced_ms = parse_latency_ms(&paced)
+        .with_context(|| format!("no latency in pgbench's output:\n{paced}"))?;
+    Ok(Pgbench {
+        tps,
+        commit_ms,
+        commit_paced_ms,
+    })
 }
 
 async fn run_pgbench(
@@ -69,7 +88,23 @@ async fn run_pgbench(
     clients: u32,
     duration: Duration,
 ) -> anyhow::Result<String> {
-    let out = tokio::process::Command::new(pgbench)
+    run_pgbench_at(pgbench, database_url, script, clients, None, duration).await
+}
+
+/// pgbench, as fast as it goes or at `rate` transactions per second.
+async fn run_pgbench_at(
+    pgbench: &str,
+    database_url: &str,
+    script: &std::path::Path,
+    clients: u32,
+    rate: Option<f64>,
+    duration: Duration,
+) -> anyhow::Result<String> {
+    let mut command = tokio::process::Command::new(pgbench);
+    if let Some(rate) = rate {
+        command.args(["--rate", &rate.to_string()]);
+    }
+    let out = command
         .arg("--no-vacuum")
         .args(["--client", &clients.to_string()])
         .args(["--jobs", &clients.min(2).to_string()])

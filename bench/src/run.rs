@@ -85,13 +85,16 @@ async fn measure(
 
     if config.runs(Scenario::Pg) {
         step(&format!(
-            "baseline: pgbench single-row INSERT, {} clients for {} s, then one client",
+            "baseline: pgbench single-row INSERT, {} clients for {} s, then one client, \
+             then one client at {}/s",
             plan.pg_clients,
-            plan.pg_duration.as_secs()
+            plan.pg_duration.as_secs(),
+            plan.deliver_rate
         ));
         let pg = baseline::pgbench(&config.pgbench, &stack.database_url, &stack.dir, &plan).await?;
         results.pg_tps = Some(round(pg.tps, 0));
         results.pg_commit_ms = Some(round(pg.commit_ms, 3));
+        results.pg_commit_paced_ms = Some(round(pg.commit_paced_ms, 3));
     }
     if config.runs(Scenario::Nats) {
         step(&format!(
