@@ -9,6 +9,7 @@
 
 use std::convert::Infallible;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -20,7 +21,7 @@ use futures::{Stream, StreamExt};
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
-use crate::Subscription;
+use crate::{Delivery, Subscription};
 
 /// How often an idle stream sends a keep-alive comment, so that proxies keep it open.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
@@ -41,17 +42,17 @@ pub fn last_event_id(headers: &HeaderMap) -> Option<u64> {
 /// The SSE stream of one subscription: a comment first, then one frame per delivery
 /// (with its `id:`, except for ephemeral events), keep-alives while idle; it ends when
 /// `stop` is cancelled (graceful shutdown) or the hub drops the connection.
-pub struct EventStream {
+pub struct EventStream<S = Subscription> {
     opened: bool,
-    events: Subscription,
+    events: S,
     stop: Pin<Box<WaitForCancellationFutureOwned>>,
     keep_alive: Interval,
     /// Nothing was sent since the last keep-alive tick.
     silent: bool,
 }
 
-impl EventStream {
-    pub fn new(events: Subscription, stop: CancellationToken) -> Self {
+impl<S> EventStream<S> {
+    pub fn new(events: S, stop: CancellationToken) -> Self {
         let mut keep_alive = tokio::time::interval_at(Instant::now() + KEEP_ALIVE, KEEP_ALIVE);
         keep_alive.set_missed_tick_behavior(MissedTickBehavior::Delay);
         Self {
@@ -64,7 +65,7 @@ impl EventStream {
     }
 }
 
-impl Stream for EventStream {
+impl<S: Stream<Item = Arc<Delivery>> + Unpin> Stream for EventStream<S> {
     type Item = Result<Bytes, Infallible>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -93,7 +94,7 @@ impl Stream for EventStream {
     }
 }
 
-impl IntoResponse for EventStream {
+impl<S: Stream<Item = Arc<Delivery>> + Unpin + Send + 'static> IntoResponse for EventStream<S> {
     fn into_response(self) -> Response {
         (
             [
@@ -112,4 +113,62 @@ impl IntoResponse for EventStream {
 /// The SSE response of `subscription`, until `stop` is cancelled.
 pub fn respond(subscription: Subscription, stop: CancellationToken) -> EventStream {
     EventStream::new(subscription, stop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delivery(seq: u64) -> Arc<Delivery> {
+        Arc::new(Delivery {
+            seq,
+            channel_id: None,
+            community_id: None,
+            frame: Bytes::from(format!("id: {seq}\ndata: {{}}\n\n")),
+            traceparent: None,
+            recipient: None,
+        })
+    }
+
+    async fn next(
+        stream: &mut EventStream<tokio_stream::wrappers::ReceiverStream<Arc<Delivery>>>,
+    ) -> Option<String> {
+        stream
+            .next()
+            .await
+            .map(|frame| String::from_utf8(frame.unwrap().to_vec()).unwrap())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn frames_pass_as_rendered_and_the_keep_alive_speaks_only_after_silence() {
+        let (tx, rx) = tokio::sync::mpsc::channel(8);
+        let stop = CancellationToken::new();
+        let mut stream = EventStream::new(
+            tokio_stream::wrappers::ReceiverStream::new(rx),
+            stop.clone(),
+        );
+        let start = Instant::now();
+        assert_eq!(next(&mut stream).await.as_deref(), Some(": connected\n\n"));
+
+        tx.send(delivery(1)).await.unwrap();
+        assert_eq!(
+            next(&mut stream).await.as_deref(),
+            Some("id: 1\ndata: {}\n\n")
+        );
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        tx.send(delivery(2)).await.unwrap();
+        assert_eq!(
+            next(&mut stream).await.as_deref(),
+            Some("id: 2\ndata: {}\n\n")
+        );
+
+        // The tick at 15 s follows an event, so it stays quiet; the one at 30 s speaks.
+        assert_eq!(next(&mut stream).await.as_deref(), Some(":\n\n"));
+        assert_eq!(start.elapsed(), 2 * KEEP_ALIVE);
+        assert_eq!(next(&mut stream).await.as_deref(), Some(":\n\n"));
+        assert_eq!(start.elapsed(), 3 * KEEP_ALIVE);
+
+        stop.cancel();
+        assert_eq!(next(&mut stream).await, None);
+    }
 }
