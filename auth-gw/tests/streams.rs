@@ -37,6 +37,18 @@ struct Streams {
     closed: Arc<Notify>,
 }
 
+impl Streams {
+    /// The stand-in's streams, and where the test sends the first stream's events.
+    fn new() -> (mpsc::Sender<String>, Arc<Self>) {
+        let (send, next) = mpsc::channel(4);
+        let streams = Arc::new(Self {
+            next: Mutex::new(Some(next)),
+            closed: Arc::new(Notify::new()),
+        });
+        (send, streams)
+    }
+}
+
 /// Notifies when the stream holding it is dropped.
 struct Closed(Arc<Notify>);
 
@@ -125,11 +137,7 @@ async fn next_event(response: &mut reqwest::Response, pending: &mut String) -> V
 
 #[sqlx::test(migrations = "../migrations")]
 async fn event_streams_pass_each_event_at_once_and_end_with_the_client(pool: PgPool) {
-    let (send, next) = mpsc::channel(4);
-    let streams = Arc::new(Streams {
-        next: Mutex::new(Some(next)),
-        closed: Arc::new(Notify::new()),
-    });
+    let (send, streams) = Streams::new();
     let service = stand_in(streams.clone()).await;
     // A stopped instance first: opening a stream tries the next.
     let instances = format!("http://127.0.0.1:9,{service}");
@@ -194,11 +202,7 @@ async fn event_streams_pass_each_event_at_once_and_end_with_the_client(pool: PgP
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_client_that_stops_reading_holds_up_no_other_stream(pool: PgPool) {
-    let (send, next) = mpsc::channel(4);
-    let streams = Arc::new(Streams {
-        next: Mutex::new(Some(next)),
-        closed: Arc::new(Notify::new()),
-    });
+    let (send, streams) = Streams::new();
     let service = stand_in(streams).await;
     let gw = TestGateway::start(pool, &["--tui-sm-url", &service]).await;
     let (token, _) = gw.person("streamer", false).await;
