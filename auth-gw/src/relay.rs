@@ -7,10 +7,10 @@
 //! manager's writes for many streams leave together, and one read here brings them all;
 //! only the write to each client remains per delivery.
 //!
-//! A connection carries at most [`STREAMS_PER_CONNECTION`] streams, so a crowd of
+//! A connection carries at most `STREAMS_PER_CONNECTION` streams, so a crowd of
 //! subscribers spreads over a few connections (and both sides' cores). Flow control keeps
 //! a client that stops reading from holding up the others: its stream may run
-//! [`STREAM_WINDOW`] ahead, after which the session manager waits for that stream alone.
+//! `STREAM_WINDOW` ahead, after which the session manager waits for that stream alone.
 
 use std::collections::HashMap;
 use std::pin::Pin;

@@ -3,10 +3,11 @@
 //!
 //! Clients speak HTTP/1.1 to the session managers; the gateway speaks HTTP/2 (cleartext,
 //! with prior knowledge), so that the streams it relays share a few connections and the
-//! frames of many streams leave in one write (see [`coalesce`]). The first bytes are peeked at, not read, to tell the two
-//! apart: unlike `axum::serve`, which reads them ahead and hands them to hyper (which then
-//! grows every connection's read buffer from 8 to 16 KiB), nothing is buffered twice.
-//! Every connection shares the one router instead of holding a copy of every route.
+//! frames of many streams leave in one write (see the `coalesce` module). The first bytes
+//! are peeked at, not read, to tell the two apart: unlike `axum::serve`, which reads them
+//! ahead and hands them to hyper (which then grows every connection's read buffer from 8
+//! to 16 KiB), nothing is buffered twice. Every connection shares the one router instead
+//! of holding a copy of every route.
 
 use std::future::Future;
 use std::io;

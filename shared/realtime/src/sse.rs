@@ -1,4 +1,4 @@
-//! Turning a [`Subscription`](crate::Subscription) into an SSE response.
+//! Turning a [`Subscription`] into an SSE response.
 //!
 //! Each event's SSE frame is rendered once, when the hub reads it (see
 //! [`Delivery::frame`](crate::hub::Delivery::frame)); a connection's response passes that
