@@ -288,6 +288,9 @@ impl Hub {
     }
 
     fn fan_out(&self, event: StoredEvent) {
+        if self.nobody_here_needs(&event) {
+            return;
+        }
         let Some((delivery, change)) = decode(event) else {
             return;
         };
@@ -316,6 +319,29 @@ impl Hub {
         if let Some(change) = after {
             apply(&mut routing, &change);
         }
+    }
+
+    /// Whether no connection of this process is entitled to `event` and it changes no
+    /// membership. Then only the position moves: the event is not decoded, re-encoded and
+    /// framed for nobody. Only its routing fields are read.
+    fn nobody_here_needs(&self, event: &StoredEvent) -> bool {
+        let Ok(fields) = serde_json::from_slice::<RoutingFields<'_>>(&event.payload) else {
+            return false;
+        };
+        if MEMBERSHIP_KINDS.contains(&fields.kind.as_ref()) {
+            return false;
+        }
+        let keys = route_keys(
+            recipient(&event.subject),
+            fields.channel_id.map(ChannelId),
+            fields.community_id.map(CommunityId),
+        );
+        let mut routing = self.routing();
+        if keys.iter().any(|k| routing.by_key.contains_key(k)) {
+            return false;
+        }
+        routing.head = routing.head.max(event.seq);
+        true
     }
 
     /// Listens to typing, presence and session signals, until the process ends. NATS
@@ -742,11 +768,7 @@ fn decode(event: StoredEvent) -> Option<(Delivery, Option<Change>)> {
         id("channel_id").map(ChannelId),
         id("community_id").map(CommunityId),
     );
-    // Notifications are routed by their subject, which names the user they are for.
-    let recipient = match subjects::parse(&event.subject) {
-        Some(Route::Notifications(user)) => Some(user),
-        _ => None,
-    };
+    let recipient = recipient(&event.subject);
     let change = membership_change(&map, channel_id, community_id, recipient);
     map.insert("id".into(), event.seq.into());
     let json = serde_json::to_string(&map).ok()?;
@@ -761,6 +783,28 @@ fn decode(event: StoredEvent) -> Option<(Delivery, Option<Change>)> {
     Some((delivery, change))
 }
 
+/// Event types that can change what a connection is entitled to.
+const MEMBERSHIP_KINDS: [&str; 3] = ["member.joined", "member.left", "channel.created"];
+
+/// What a stored event is routed by, read without parsing the rest of it.
+#[derive(Deserialize)]
+struct RoutingFields<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: std::borrow::Cow<'a, str>,
+    #[serde(default)]
+    channel_id: Option<Uuid>,
+    #[serde(default)]
+    community_id: Option<Uuid>,
+}
+
+/// The user a notification is for: notifications are routed by their subject.
+fn recipient(subject: &str) -> Option<UserId> {
+    match subjects::parse(subject) {
+        Some(Route::Notifications(user)) => Some(user),
+        _ => None,
+    }
+}
+
 /// The membership change of a `member.*` or `channel.created` event, if any.
 fn membership_change(
     map: &Map<String, Value>,
@@ -769,7 +813,7 @@ fn membership_change(
     recipient: Option<UserId>,
 ) -> Option<Change> {
     let kind = map.get("type")?.as_str()?;
-    if !matches!(kind, "member.joined" | "member.left" | "channel.created") {
+    if !MEMBERSHIP_KINDS.contains(&kind) {
         return None;
     }
     let envelope: Envelope = serde_json::from_value(Value::Object(map.clone())).ok()?;
@@ -794,11 +838,21 @@ fn membership_change(
 
 /// The keys an event is routed by.
 fn keys_of(delivery: &Delivery) -> Vec<Key> {
-    match (
+    route_keys(
         delivery.recipient,
         delivery.channel_id,
         delivery.community_id,
-    ) {
+    )
+}
+
+/// The keys of an event for `recipient` (a notification), else of its channel, else of
+/// its community.
+fn route_keys(
+    recipient: Option<UserId>,
+    channel: Option<ChannelId>,
+    community: Option<CommunityId>,
+) -> Vec<Key> {
+    match (recipient, channel, community) {
         (Some(user), _, _) => vec![Key::User(user)],
         (None, Some(channel), _) => vec![Key::Channel(channel)],
         (None, None, Some(community)) => vec![Key::Community(community)],
