@@ -1,8 +1,9 @@
 //! Recording events inside a write's transaction, and handing them to the relay after it
 //! commits ([`Recorder::commit`]).
 
-use ajet_core::{ChannelId, CommunityId, Envelope, EventData, UserId, subjects};
+use ajet_core::{ChannelId, CommunityId, Envelope, EventData, MessageId, UserId, subjects};
 use ajet_db::PgConnection;
+use ajet_db::messages;
 use ajet_db::outbox::{self, OutboxEvent};
 
 use crate::state::AppState;
@@ -36,6 +37,37 @@ impl Recorder {
         let event = Envelope::for_channel(community, channel, actor, data);
         self.record(conn, &subjects::channel_events(community, channel), &event)
             .await
+    }
+
+    /// Recounts the thread under `parent` (replies, last reply, participants) after a
+    /// reply came or went, and records its `thread.updated` event.
+    pub async fn thread_updated(
+        &mut self,
+        conn: &mut PgConnection,
+        community: Option<CommunityId>,
+        channel: ChannelId,
+        actor: Option<UserId>,
+        parent: MessageId,
+    ) -> Result<(), sqlx::Error> {
+        let (reply_count, last_reply_at) = messages::refresh_thread(conn, parent).await?;
+        let reply_participants = messages::participants(conn, &[parent])
+            .await?
+            .into_iter()
+            .map(|(_, u)| u)
+            .collect();
+        self.channel(
+            conn,
+            community,
+            channel,
+            actor,
+            EventData::ThreadUpdated {
+                parent_id: parent,
+                reply_count,
+                last_reply_at,
+                reply_participants,
+            },
+        )
+        .await
     }
 
     /// An event for a whole community: delivered to all its members.

@@ -179,12 +179,7 @@ async fn batches_refuse_what_a_single_post_refuses(pool: PgPool) {
     assert_eq!(err.code(), Some(ErrorCode::NotFound));
 
     // Muted: 403 with the reason; banned: 403.
-    sqlx::query("INSERT INTO mutes (community_id, user_id) VALUES ($1, $2)")
-        .bind(app.community.id.as_uuid())
-        .bind(carol_id.as_uuid())
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    app.mute(carol_id).await;
     let err = carol.send_message(app.general, "hi").await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::Forbidden));
     assert!(err.to_string().contains("muted"), "{err}");
@@ -192,12 +187,7 @@ async fn batches_refuse_what_a_single_post_refuses(pool: PgPool) {
         .execute(&app.pool)
         .await
         .unwrap();
-    sqlx::query("INSERT INTO bans (community_id, user_id) VALUES ($1, $2)")
-        .bind(app.community.id.as_uuid())
-        .bind(carol_id.as_uuid())
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    app.ban(carol_id).await;
     let err = carol.send_message(app.general, "hi").await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::Forbidden));
     assert!(err.to_string().contains("banned"), "{err}");

@@ -886,12 +886,7 @@ async fn banned_members_read_nothing_and_muted_ones_cannot_post(pool: PgPool) {
         .await
         .unwrap();
 
-    sqlx::query("INSERT INTO bans (community_id, user_id) VALUES ($1, $2)")
-        .bind(app.community.id.as_uuid())
-        .bind(bob_id.as_uuid())
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    app.ban(bob_id).await;
     for path in [
         format!("/api/channels/{}/messages", app.general),
         format!("/api/messages/{}", message.id),

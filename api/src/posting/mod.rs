@@ -110,25 +110,8 @@ pub async fn post(state: &AppState, post: Post<'_>) -> Result<Posted> {
         .await?;
     let mentioned = store_parsed_mentions(&mut tx, &message, parsed, true).await?;
     if let Some(parent) = &parent {
-        let (reply_count, last_reply_at) = messages::refresh_thread(&mut tx, parent.id).await?;
-        let reply_participants = messages::participants(&mut tx, &[parent.id])
-            .await?
-            .into_iter()
-            .map(|(_, u)| u)
-            .collect();
         events
-            .channel(
-                &mut tx,
-                community,
-                channel.id,
-                Some(post.author),
-                EventData::ThreadUpdated {
-                    parent_id: parent.id,
-                    reply_count,
-                    last_reply_at,
-                    reply_participants,
-                },
-            )
+            .thread_updated(&mut tx, community, channel.id, Some(post.author), parent.id)
             .await?;
     }
     notify(

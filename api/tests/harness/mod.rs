@@ -99,6 +99,27 @@ impl TestApp {
         (self.token_for(id).await, id)
     }
 
+    /// Bans `user` from the community, with no end (there is no API for it yet).
+    pub async fn ban(&self, user: UserId) {
+        self.restrict("bans", user).await;
+    }
+
+    /// Mutes `user` in the community, with no end (there is no API for it yet).
+    pub async fn mute(&self, user: UserId) {
+        self.restrict("mutes", user).await;
+    }
+
+    async fn restrict(&self, table: &str, user: UserId) {
+        sqlx::query(&format!(
+            "INSERT INTO {table} (community_id, user_id) VALUES ($1, $2)"
+        ))
+        .bind(self.community.id.as_uuid())
+        .bind(user.as_uuid())
+        .execute(&self.pool)
+        .await
+        .unwrap();
+    }
+
     async fn member(&self, name: &str, admin: bool) -> UserId {
         let mut conn = self.pool.acquire().await.unwrap();
         ajet_db::bootstrap::create_member(&mut conn, self.community.id, name, admin)

@@ -68,25 +68,13 @@ pub async fn delete_message(
         )
         .await?;
     if let Some(parent) = parent_id {
-        let (reply_count, last_reply_at) =
-            ajet_db::messages::refresh_thread(&mut tx, parent).await?;
-        let reply_participants = ajet_db::messages::participants(&mut tx, &[parent])
-            .await?
-            .into_iter()
-            .map(|(_, u)| u)
-            .collect();
         events
-            .channel(
+            .thread_updated(
                 &mut tx,
                 channel.community(),
                 channel.id,
                 Some(user.id),
-                EventData::ThreadUpdated {
-                    parent_id: parent,
-                    reply_count,
-                    last_reply_at,
-                    reply_participants,
-                },
+                parent,
             )
             .await?;
     }
