@@ -217,3 +217,53 @@ async fn batches_refuse_what_a_single_post_refuses(pool: PgPool) {
             .unwrap();
     assert_eq!(last_seqs, [1, 1]);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn posting_survives_the_loss_of_every_database_connection(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let (alice, _) = app.user("alice").await;
+    // The first post teaches the writer the channel's community; the second is batched,
+    // and leaves the writer holding its connection.
+    alice.send_message(app.general, "one").await.unwrap();
+    alice.send_message(app.general, "two").await.unwrap();
+
+    // The database drops every other connection, the writer's too (as a restart would).
+    let dropped: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert!(
+        !dropped.is_empty() && dropped.iter().all(|&d| d),
+        "{dropped:?}"
+    );
+
+    // Every post is still stored, once, in order: the batch that meets the dead connection
+    // is posted message by message, and the writer takes a fresh connection after it.
+    for body in ["three", "four", "five"] {
+        let message = alice.send_message(app.general, body).await.unwrap();
+        assert_eq!(message.body, body);
+    }
+    let stored: Vec<(String, i64)> =
+        sqlx::query_as("SELECT body_md, seq FROM messages ORDER BY seq")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    let expected: Vec<(String, i64)> = ["one", "two", "three", "four", "five"]
+        .iter()
+        .zip(1..)
+        .map(|(body, seq)| ((*body).to_owned(), seq))
+        .collect();
+    assert_eq!(stored, expected);
+    // And the writer is storing batches again, on a connection opened since.
+    let batching: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity
+         WHERE datname = current_database() AND query LIKE 'WITH input AS%'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(batching, 1);
+}

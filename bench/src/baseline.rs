@@ -149,8 +149,13 @@ fn parse_tps(report: &str) -> Option<f64> {
 }
 
 /// Publishes one message at a time on one connection and waits for it on another; the
-/// latency of each round.
-pub async fn nats_latency(url: &str, plan: &Plan) -> anyhow::Result<Latencies> {
+/// latency of each of `rounds` rounds. With a `rate`, a round starts every `1 / rate`
+/// seconds, so every process involved is asleep when it does — as in the delivery scenario.
+pub async fn nats_latency(
+    url: &str,
+    rounds: usize,
+    rate: Option<f64>,
+) -> anyhow::Result<Latencies> {
     let publisher = async_nats::connect(url)
         .await
         .with_context(|| format!("cannot connect to NATS at {url}"))?;
@@ -159,9 +164,17 @@ pub async fn nats_latency(url: &str, plan: &Plan) -> anyhow::Result<Latencies> {
     let mut messages = subscriber.subscribe(subject.clone()).await?;
     subscriber.flush().await?;
     let payload = bytes::Bytes::from_static(&[b'x'; 256]);
-    let warm_up = 100;
+    let warm_up = if rate.is_some() { 5 } else { 100 };
+    let mut ticks = rate.map(|rate| {
+        let mut ticks = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks
+    });
     let mut latencies = Latencies::new()?;
-    for round in 0..plan.nats_round_trips + warm_up {
+    for round in 0..rounds + warm_up {
+        if let Some(ticks) = &mut ticks {
+            ticks.tick().await;
+        }
         let start = Instant::now();
         publisher.publish(subject.clone(), payload.clone()).await?;
         tokio::time::timeout(Duration::from_secs(5), messages.next())

@@ -103,6 +103,8 @@ pub struct Plan {
     pub pg_clients: u32,
     pub pg_duration: Duration,
     pub nats_round_trips: usize,
+    /// Round trips at the delivery scenario's rate.
+    pub nats_paced_round_trips: usize,
     pub posters: usize,
     /// Members of each channel posted into in (a); the poster is one of them.
     pub post_channel_members: usize,
@@ -126,6 +128,7 @@ impl Plan {
             pg_clients: 8,
             pg_duration: Duration::from_secs(10),
             nats_round_trips: 20_000,
+            nats_paced_round_trips: 200,
             posters: 32,
             post_channel_members: 10,
             post_warmup: Duration::from_secs(2),
@@ -148,6 +151,7 @@ impl Plan {
             pg_clients: 8,
             pg_duration: Duration::from_secs(1),
             nats_round_trips: 300,
+            nats_paced_round_trips: 10,
             posters: 4,
             post_channel_members: 10,
             post_warmup: Duration::from_millis(200),

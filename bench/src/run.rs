@@ -101,9 +101,22 @@ async fn measure(
             "baseline: core NATS pub->sub, {} round trips",
             plan.nats_round_trips
         ));
-        let latencies = baseline::nats_latency(&stack.nats_url, &plan).await?;
+        let latencies =
+            baseline::nats_latency(&stack.nats_url, plan.nats_round_trips, None).await?;
         results.nats_p50_us = Some(round(latencies.quantile_us(0.5), 0));
         results.nats_p99_us = Some(round(latencies.quantile_us(0.99), 0));
+        step(&format!(
+            "baseline: core NATS pub->sub, {} round trips at {}/s",
+            plan.nats_paced_round_trips, plan.deliver_rate
+        ));
+        let paced = baseline::nats_latency(
+            &stack.nats_url,
+            plan.nats_paced_round_trips,
+            Some(plan.deliver_rate),
+        )
+        .await?;
+        results.nats_paced_p50_us = Some(round(paced.quantile_us(0.5), 0));
+        results.nats_paced_p99_us = Some(round(paced.quantile_us(0.99), 0));
     }
     if config.runs(Scenario::Post) {
         step(&format!(

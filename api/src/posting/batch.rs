@@ -13,9 +13,10 @@ use std::sync::Mutex;
 
 use ajet_core::dto::MessageDto;
 use ajet_core::{ChannelId, CommunityId, Envelope, EventData, MessageId, subjects};
-use ajet_db::PgPool;
 use ajet_db::messages::{self, BatchInserted, BatchedMessage};
+use ajet_db::{PgPool, Postgres};
 use chrono::SubsecRound;
+use sqlx::pool::PoolConnection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::Post;
@@ -132,6 +133,7 @@ impl Writer {
 }
 
 async fn run(db: PgPool, relay: RelayHandle, mut queue: mpsc::Receiver<Job>) {
+    let mut conn = None;
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         let (batch, rest): (Vec<BatchedMessage>, Vec<_>) = jobs
@@ -140,7 +142,7 @@ async fn run(db: PgPool, relay: RelayHandle, mut queue: mpsc::Receiver<Job>) {
             .unzip();
         let (mut events, waiters): (Vec<Envelope>, Vec<_>) = rest.into_iter().unzip();
         let mut answers: Vec<Option<Stored>> = waiters.iter().map(|_| None).collect();
-        match store(&db, &batch).await {
+        match store(&db, &mut conn, &batch).await {
             Ok(inserted) => {
                 // In batch order, so that each channel's events are published in order.
                 for row in inserted {
@@ -178,7 +180,23 @@ async fn run(db: PgPool, relay: RelayHandle, mut queue: mpsc::Receiver<Job>) {
 }
 
 /// One statement, its own transaction: one round trip and one commit for the batch.
-async fn store(db: &PgPool, batch: &[BatchedMessage]) -> Result<Vec<BatchInserted>, sqlx::Error> {
-    let mut conn = db.acquire().await?;
-    messages::insert_batch(&mut conn, batch).await
+///
+/// The writer keeps one connection between batches. Taking one from the pool for each
+/// batch would cost a round trip to check it before use and another to check it on
+/// return, and would spread lone posts over every backend of the pool, each one cold. A
+/// connection whose batch failed goes back to the pool, which checks it.
+async fn store(
+    db: &PgPool,
+    conn: &mut Option<PoolConnection<Postgres>>,
+    batch: &[BatchedMessage],
+) -> Result<Vec<BatchInserted>, sqlx::Error> {
+    let held = match conn {
+        Some(held) => held,
+        None => conn.insert(db.acquire().await?),
+    };
+    let stored = messages::insert_batch(held, batch).await;
+    if stored.is_err() {
+        *conn = None;
+    }
+    stored
 }
