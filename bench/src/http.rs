@@ -132,7 +132,7 @@ impl SseStream {
     /// The next line, without its line ending; `None` when the stream ended.
     pub async fn next_line(&mut self) -> anyhow::Result<Option<Bytes>> {
         loop {
-            if let Some(end) = self.pending.iter().position(|b| *b == b'\n') {
+            if let Some(end) = memchr::memchr(b'\n', &self.pending) {
                 let mut line = self.pending.split_to(end + 1).freeze();
                 line.truncate(end);
                 if line.last() == Some(&b'\r') {

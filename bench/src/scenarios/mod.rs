@@ -40,7 +40,7 @@ pub fn sent_at(line: &[u8]) -> Option<u64> {
 
 /// The send time stamped anywhere in `data` (an event's JSON, on the bus or in a stream).
 pub fn stamp_in(data: &[u8]) -> Option<u64> {
-    let at = data.windows(MARKER.len()).position(|w| w == MARKER)? + MARKER.len();
+    let at = memchr::memmem::find(data, MARKER)? + MARKER.len();
     let digits = data[at..].iter().take_while(|b| b.is_ascii_digit()).count();
     std::str::from_utf8(&data[at..at + digits])
         .ok()?
