@@ -1,12 +1,16 @@
 //! Trace ids: read or made at the edge, carried in headers, logged on every line.
 
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
+use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
-use tracing::Instrument;
+use http_body::{Frame, SizeHint};
+use tracing::{Instrument, Span};
 
 /// The header carrying the trace id alone, for people reading logs and responses.
 pub const TRACE_ID: &str = "x-trace-id";
@@ -128,23 +132,76 @@ async fn run_traced(ctx: TraceContext, mut req: Request, next: Next) -> Response
     );
     let trace_id = ctx.trace_id.clone();
     req.extensions_mut().insert(ctx);
-    async move {
-        let started = Instant::now();
-        let mut response = next.run(req).await;
-        let status = response.status().as_u16();
-        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-        if status >= 500 {
-            tracing::warn!(status, elapsed_ms, "request failed");
-        } else {
-            tracing::info!(status, elapsed_ms, "request");
-        }
-        if let Ok(v) = HeaderValue::from_str(&trace_id) {
-            response.headers_mut().insert(TRACE_ID, v);
-        }
-        response
+    let started = Instant::now();
+    let mut response = next.run(req).instrument(span.clone()).await;
+    if let Ok(v) = HeaderValue::from_str(&trace_id) {
+        response.headers_mut().insert(TRACE_ID, v);
     }
-    .instrument(span)
-    .await
+    let status = response.status().as_u16();
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    response.map(|body| {
+        Body::new(LoggedBody {
+            body,
+            log: RequestLine {
+                span,
+                status,
+                elapsed_ms,
+                started,
+            },
+        })
+    })
+}
+
+/// A response's body that logs its request once the server is done with it: after the
+/// last byte is written, or when the client goes away. Writing a log line takes as long
+/// as a small request itself, so the answer does not wait for it. (A stream's line comes
+/// when the stream ends.)
+struct LoggedBody {
+    body: Body,
+    #[expect(dead_code, reason = "held for its Drop, which writes the line")]
+    log: RequestLine,
+}
+
+/// The access log line of a request: its status, how long its answer took to start
+/// (`elapsed_ms`) and to finish (`total_ms`, which for a stream is how long it was open).
+struct RequestLine {
+    span: Span,
+    status: u16,
+    elapsed_ms: f64,
+    started: Instant,
+}
+
+impl Drop for RequestLine {
+    fn drop(&mut self) {
+        let _entered = self.span.enter();
+        let (status, elapsed_ms) = (self.status, self.elapsed_ms);
+        let total_ms = self.started.elapsed().as_secs_f64() * 1000.0;
+        if status >= 500 {
+            tracing::warn!(status, elapsed_ms, total_ms, "request failed");
+        } else {
+            tracing::info!(status, elapsed_ms, total_ms, "request");
+        }
+    }
+}
+
+impl http_body::Body for LoggedBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        Pin::new(&mut self.get_mut().body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
 }
 
 #[cfg(test)]
@@ -182,6 +239,61 @@ mod tests {
         let child = ctx.child();
         assert_eq!(child.trace_id, ctx.trace_id);
         assert_ne!(child.span_id, ctx.span_id);
+    }
+
+    /// Log lines written while a test runs, by a subscriber of its own.
+    #[derive(Clone, Default)]
+    struct Lines(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl Lines {
+        fn text(&self) -> String {
+            String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+        }
+    }
+
+    impl std::io::Write for Lines {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_is_logged_once_its_answer_is_written() {
+        use tower::ServiceExt;
+
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let _default = tracing::subscriber::set_default(subscriber);
+        let app = axum::Router::new()
+            .route("/hello", axum::routing::get(|| async { "hello" }))
+            .layer(axum::middleware::from_fn(trace_requests));
+        let ctx = TraceContext::new();
+        let mut request = Request::new(Body::empty());
+        *request.uri_mut() = "/hello".parse().unwrap();
+        ctx.inject(request.headers_mut());
+
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.headers()[TRACE_ID], ctx.trace_id.as_str());
+        assert!(!lines.text().contains("request"), "{}", lines.text());
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
+        assert_eq!(&body[..], b"hello");
+
+        let text = lines.text();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.contains("status=200"), "{text}");
+        assert!(text.contains(&ctx.trace_id), "{text}");
+        assert!(text.contains("total_ms="), "{text}");
     }
 
     #[test]
