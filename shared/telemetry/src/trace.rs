@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::Response;
 use http_body::{Frame, SizeHint};
-use tracing::Instrument;
+use tracing::{Instrument, Span};
 
 /// The header carrying the trace id alone, for people reading logs and responses.
 pub const TRACE_ID: &str = "x-trace-id";
@@ -124,15 +124,10 @@ pub async fn trace_requests_at_edge(mut req: Request, next: Next) -> Response {
 }
 
 async fn run_traced(ctx: TraceContext, mut req: Request, next: Next) -> Response {
-    let span = tracing::info_span!(
-        "request",
-        trace_id = %ctx.trace_id,
-        method = %req.method(),
-        path = %req.uri().path(),
-    );
     let trace_id = ctx.trace_id.clone();
-    req.extensions_mut().insert(ctx);
     let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    let span = request_span(&trace_id, &method, &path);
+    req.extensions_mut().insert(ctx);
     let started = Instant::now();
     let mut response = next.run(req).instrument(span).await;
     if let Ok(v) = HeaderValue::from_str(&trace_id) {
@@ -155,10 +150,15 @@ async fn run_traced(ctx: TraceContext, mut req: Request, next: Next) -> Response
     })
 }
 
+/// The span every line logged for a request is written in.
+fn request_span(trace_id: &str, method: &Method, path: &str) -> Span {
+    tracing::info_span!("request", trace_id = %trace_id, method = %method, path = %path)
+}
+
 /// A response's body that logs its request once the server is done with it: after the
-/// last byte is written, or when the client goes away. Writing a log line takes as long
-/// as a small request itself, so the answer does not wait for it. (A stream's line comes
-/// when the stream ends.)
+/// last byte is written, or when the client goes away, so that the answer does not wait
+/// for the line to be formatted and written. (A stream's line comes when the stream
+/// ends.)
 struct LoggedBody {
     body: Body,
     #[expect(dead_code, reason = "held for its Drop, which writes the line")]
@@ -181,12 +181,7 @@ struct RequestLine {
 
 impl Drop for RequestLine {
     fn drop(&mut self) {
-        let span = tracing::info_span!(
-            "request",
-            trace_id = %self.trace_id,
-            method = %self.method,
-            path = %self.path,
-        );
+        let span = request_span(&self.trace_id, &self.method, &self.path);
         let _entered = span.enter();
         let (status, elapsed_ms) = (self.status, self.elapsed_ms);
         let total_ms = self.started.elapsed().as_secs_f64() * 1000.0;
