@@ -171,8 +171,19 @@ impl EventData {
         "unknown",
     ];
 
+    /// The types whose events can change what someone is entitled to receive: a join or a
+    /// leave (of a channel, or of a community), and a new channel (its creator, or the
+    /// people put in a DM or private channel, are in it). A session manager reads these
+    /// even when none of its connections is entitled to the event itself.
+    pub const MEMBERSHIP: [&'static str; 3] = ["member.joined", "member.left", "channel.created"];
+
     fn is_known(kind: &str) -> bool {
         Self::KNOWN.contains(&kind)
+    }
+
+    /// Whether an event of type `kind` can change someone's memberships.
+    pub fn changes_membership(kind: &str) -> bool {
+        Self::MEMBERSHIP.contains(&kind)
     }
 
     /// The `type` string of this event, as it appears on the wire.
@@ -326,6 +337,40 @@ mod tests {
             err.to_string().contains("malformed message.created"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_membership_types_are_known_types_of_the_membership_events() {
+        let user = UserDto {
+            id: UserId::new(),
+            username: "alice".into(),
+            display_name: None,
+        };
+        let channel: ChannelDto = serde_json::from_value(serde_json::json!({
+            "id": ChannelId::new(), "community_id": null, "community_slug": null,
+            "name": null, "kind": "dm", "visibility": "private", "topic": "",
+            "archived": false, "created_at": "2026-01-01T00:00:00Z",
+        }))
+        .unwrap();
+        let membership = [
+            EventData::MemberJoined { user },
+            EventData::MemberLeft {
+                user_id: UserId::new(),
+            },
+            EventData::ChannelCreated(channel),
+        ]
+        .map(|data| data.kind());
+        assert_eq!(EventData::MEMBERSHIP, membership);
+        assert!(EventData::MEMBERSHIP.iter().all(|k| EventData::is_known(k)));
+        assert!(EventData::changes_membership("member.left"));
+        assert!(!EventData::changes_membership("message.created"));
+        assert!(!EventData::changes_membership(
+            EventData::MemberRoleChanged {
+                user_id: UserId::new(),
+                role: Role::Admin,
+            }
+            .kind()
+        ));
     }
 
     #[test]

@@ -47,6 +47,11 @@ pub fn session(user: UserId) -> String {
     format!("chat.session.{user}")
 }
 
+/// Reads a [`session`] subject back into the user it is for; `None` for anything else.
+pub fn parse_session(subject: &str) -> Option<UserId> {
+    subject.strip_prefix("chat.session.")?.parse().ok()
+}
+
 /// Every typing subject, for a session manager's one subscription.
 pub const ALL_TYPING: &str = "chat.typing.>";
 /// Every presence subject.
@@ -104,6 +109,15 @@ mod tests {
         assert_eq!(parse(&notifications(u)), Some(Route::Notifications(u)));
         assert_eq!(parse(&typing(c, ch)), None);
         assert_eq!(parse("chat.events.not-a-uuid"), None);
+    }
+
+    #[test]
+    fn session_subjects_parse_back_to_their_user() {
+        let u = UserId::new();
+        assert_eq!(parse_session(&session(u)), Some(u));
+        assert_eq!(parse_session(&notifications(u)), None);
+        assert_eq!(parse_session("chat.session.not-a-uuid"), None);
+        assert_eq!(parse_session(&format!("chat.session.{u}.extra")), None);
     }
 
     #[test]
