@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use ajet_core::dto::ChannelDto;
 use ajet_core::{ChannelId, CommunityId, UserId};
 
-use crate::hub::Key;
+use crate::hub::RouteKey;
 
 /// A user's memberships, as the api reported them and as events since changed them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -33,23 +33,23 @@ impl Access {
     /// The routing keys for this access while viewing `view` (all communities when
     /// `None`): the viewed communities' channels and events, every DM, and the user's
     /// own notifications.
-    pub fn keys(&self, view: Option<CommunityId>) -> HashSet<Key> {
+    pub fn keys(&self, view: Option<CommunityId>) -> HashSet<RouteKey> {
         let shown = |community: Option<CommunityId>| match (community, view) {
             (None, _) | (_, None) => true,
             (Some(c), Some(v)) => c == v,
         };
-        let mut keys = HashSet::from([Key::User(self.user)]);
+        let mut keys = HashSet::from([RouteKey::User(self.user)]);
         keys.extend(
             self.channels
                 .iter()
                 .filter(|(_, community)| shown(**community))
-                .map(|(channel, _)| Key::Channel(*channel)),
+                .map(|(channel, _)| RouteKey::Channel(*channel)),
         );
         keys.extend(
             self.communities
                 .iter()
                 .filter(|c| shown(Some(**c)))
-                .map(|c| Key::Community(*c)),
+                .map(|c| RouteKey::Community(*c)),
         );
         keys
     }
@@ -72,11 +72,11 @@ mod tests {
         let all = access.keys(None);
         assert_eq!(all.len(), 6);
         let viewing_a = access.keys(Some(a));
-        assert!(viewing_a.contains(&Key::Channel(in_a)));
-        assert!(!viewing_a.contains(&Key::Channel(in_b)));
-        assert!(viewing_a.contains(&Key::Channel(dm)));
-        assert!(viewing_a.contains(&Key::User(user)));
-        assert!(viewing_a.contains(&Key::Community(a)));
-        assert!(!viewing_a.contains(&Key::Community(b)));
+        assert!(viewing_a.contains(&RouteKey::Channel(in_a)));
+        assert!(!viewing_a.contains(&RouteKey::Channel(in_b)));
+        assert!(viewing_a.contains(&RouteKey::Channel(dm)));
+        assert!(viewing_a.contains(&RouteKey::User(user)));
+        assert!(viewing_a.contains(&RouteKey::Community(a)));
+        assert!(!viewing_a.contains(&RouteKey::Community(b)));
     }
 }
