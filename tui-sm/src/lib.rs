@@ -2,33 +2,31 @@
 //!
 //! It never touches the database: what a user may see comes from the api (called with the
 //! user's own token), and events come from the bus through the shared
-//! [`ajet_realtime::Hub`].
+//! [`ajet_realtime::Hub`], which sends each as the envelope's JSON
+//! ([`JsonFrames`](ajet_realtime::frame::JsonFrames)). Its routes and start-up are those
+//! of every session manager ([`ajet_realtime::handlers`], [`ajet_realtime::run`]).
 
 pub mod config;
-pub mod error;
-pub mod handlers;
 pub mod routes;
 pub mod state;
 
-use ajet_realtime::session::Sessions;
-use anyhow::Context;
+use std::sync::Arc;
+
+use ajet_realtime::frame::JsonFrames;
+use ajet_realtime::run::Listen;
 
 pub use routes::router;
 pub use state::AppState;
 
 /// Connects, serves until a shutdown signal, then closes every stream cleanly.
 pub async fn serve(config: config::Config) -> anyhow::Result<()> {
-    let sessions = Sessions::connect(&config.sessions, "ajet-tui-sm").await?;
-    let stop = sessions.stop.clone();
-    let state = AppState::new(sessions);
-    let listener = tokio::net::TcpListener::bind(config.addr)
-        .await
-        .with_context(|| format!("cannot listen on {} (AJET_TUI_SM_ADDR)", config.addr))?;
-    tracing::info!(addr = %config.addr, "tui-sm listening");
-    ajet_realtime::serve::serve(listener, router(state), async move {
-        ajet_telemetry::shutdown_signal().await;
-        stop.cancel();
+    let listen = Listen {
+        name: "ajet-tui-sm",
+        addr: config.addr,
+        addr_variable: "AJET_TUI_SM_ADDR",
+    };
+    ajet_realtime::run::serve(listen, &config.sessions, Arc::new(JsonFrames), |sessions| {
+        Ok(router(AppState::new(sessions)))
     })
-    .await;
-    Ok(())
+    .await
 }

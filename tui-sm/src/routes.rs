@@ -1,18 +1,19 @@
-//! Every route of the terminal session manager (behind the gateway's `/tui/*`).
+//! Every route of the terminal session manager (behind the gateway's `/tui/*`): the
+//! stream and its signals, shared with web-sm.
 
+use ajet_realtime::handlers;
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::handlers::{health, stream};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(ajet_telemetry::health))
-        .route("/ready", get(health::ready))
-        .route("/tui/stream", get(stream::open_stream))
-        .route("/tui/typing", post(stream::typing))
-        .route("/tui/view", post(stream::switch_view))
+        .route("/ready", get(handlers::ready))
+        .route("/tui/stream", get(handlers::open_stream))
+        .route("/tui/typing", post(handlers::typing))
+        .route("/tui/view", post(handlers::switch_view))
         .fallback(ajet_telemetry::not_found)
         .layer(axum::middleware::from_fn(ajet_telemetry::trace_requests))
         .with_state(state)

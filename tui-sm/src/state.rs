@@ -1,24 +1,23 @@
 //! The state every handler shares.
 
-use std::ops::Deref;
-use std::sync::Arc;
-
 use ajet_realtime::session::Sessions;
+use axum::extract::FromRef;
 
-/// Cheap to clone; derefs to [`Sessions`]: the api, the hub and the stop signal.
+/// Cheap to clone: the api (without a token; each request adds its user's), the hub and
+/// the stop signal.
 #[derive(Clone)]
-pub struct AppState(Arc<Sessions>);
+pub struct AppState {
+    pub sessions: Sessions,
+}
 
 impl AppState {
     pub fn new(sessions: Sessions) -> Self {
-        Self(Arc::new(sessions))
+        Self { sessions }
     }
 }
 
-impl Deref for AppState {
-    type Target = Sessions;
-
-    fn deref(&self) -> &Sessions {
-        &self.0
+impl FromRef<AppState> for Sessions {
+    fn from_ref(state: &AppState) -> Sessions {
+        state.sessions.clone()
     }
 }

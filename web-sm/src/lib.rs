@@ -1,4 +1,10 @@
-//! The ajet-chat web session manager: server-rendered pages, all data from the api.
+//! The ajet-chat web session manager: server-rendered pages, all data from the api, and
+//! the browsers' live streams.
+//!
+//! The stream routes and start-up are those of every session manager
+//! ([`ajet_realtime::handlers`], [`ajet_realtime::run`]). How the browsers are sent each
+//! event is the [`Framer`](ajet_realtime::frame::Framer) given to the hub in [`serve`]:
+//! it renders each event once, whatever the number of its viewers.
 
 pub mod config;
 pub mod handlers;
@@ -6,25 +12,24 @@ pub mod routes;
 pub mod state;
 pub mod templates;
 
-use ajet_realtime::session::Sessions;
-use anyhow::Context;
+use std::sync::Arc;
+
+use ajet_realtime::frame::JsonFrames;
+use ajet_realtime::run::Listen;
 
 pub use routes::router;
 pub use state::AppState;
 
-/// Serves until a shutdown signal.
+/// Connects, serves until a shutdown signal, then closes every stream cleanly.
 pub async fn serve(config: config::Config) -> anyhow::Result<()> {
-    let sessions = Sessions::connect(&config.sessions, "ajet-web-sm").await?;
-    let stop = sessions.stop.clone();
-    let state = AppState::new(sessions, templates::environment()?);
-    let listener = tokio::net::TcpListener::bind(config.addr)
-        .await
-        .with_context(|| format!("cannot listen on {} (AJET_WEB_SM_ADDR)", config.addr))?;
-    tracing::info!(addr = %config.addr, "web-sm listening");
-    ajet_realtime::serve::serve(listener, router(state), async move {
-        ajet_telemetry::shutdown_signal().await;
-        stop.cancel();
+    let listen = Listen {
+        name: "ajet-web-sm",
+        addr: config.addr,
+        addr_variable: "AJET_WEB_SM_ADDR",
+    };
+    // The browsers are sent the envelopes as JSON.
+    ajet_realtime::run::serve(listen, &config.sessions, Arc::new(JsonFrames), |sessions| {
+        Ok(router(AppState::new(sessions, templates::environment()?)))
     })
-    .await;
-    Ok(())
+    .await
 }

@@ -4,6 +4,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use ajet_realtime::session::Sessions;
+use axum::extract::FromRef;
 
 /// Cheap to clone; derefs to [`Inner`].
 #[derive(Clone)]
@@ -30,5 +31,11 @@ impl Deref for AppState {
 
     fn deref(&self) -> &Inner {
         &self.0
+    }
+}
+
+impl FromRef<AppState> for Sessions {
+    fn from_ref(state: &AppState) -> Sessions {
+        state.sessions.clone()
     }
 }

@@ -21,7 +21,9 @@
 mod access;
 mod coalesce;
 pub mod frame;
+pub mod handlers;
 mod hub;
+pub mod run;
 pub mod serve;
 pub mod session;
 pub mod sse;

@@ -16,6 +16,7 @@ use std::time::Duration;
 use ajet_bus::nats::{NatsBus, StreamSettings};
 
 use crate::access::Access;
+use crate::frame::Framer;
 use crate::hub::{Hub, HubConfig, ViewSignal};
 use crate::sse::EventStream;
 
@@ -65,8 +66,13 @@ pub struct Sessions {
 
 impl Sessions {
     /// Connects to the bus (in the background: the process starts while NATS is down and
-    /// reports itself not ready) and starts the hub. `name` names the NATS connection.
-    pub async fn connect(config: &SessionConfig, name: &str) -> anyhow::Result<Self> {
+    /// reports itself not ready) and starts the hub, which sends each event as `framer`
+    /// renders it. `name` names the NATS connection.
+    pub async fn connect(
+        config: &SessionConfig,
+        name: &str,
+        framer: Arc<dyn Framer>,
+    ) -> anyhow::Result<Self> {
         use anyhow::Context;
         let api = Client::new(&config.api_url).context("AJET_API_URL")?;
         let bus = NatsBus::connect(&config.nats_url, name, StreamSettings::default())
@@ -77,11 +83,12 @@ impl Sessions {
                     config.nats_url
                 )
             })?;
-        let hub = Hub::start(
+        let hub = Hub::start_with_framer(
             Arc::new(bus),
             HubConfig {
                 presence_every: Duration::from_secs(config.presence_interval_secs),
             },
+            framer,
         );
         Ok(Self {
             api,

@@ -1,5 +1,4 @@
-//! Request handlers.
+//! Request handlers of the web pages; the live stream's are shared with tui-sm
+//! ([`ajet_realtime::handlers`]).
 
-pub mod events;
-pub mod health;
 pub mod home;

@@ -1,4 +1,4 @@
-//! The session manager's error type.
+//! The error every shared handler of a session manager answers with.
 
 use ajet_core::ErrorCode;
 use axum::http::StatusCode;
@@ -6,19 +6,15 @@ use axum::response::{IntoResponse, Response};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// A refusal of the session manager's own, or the api's answer passed on.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{message}")]
     Client { code: ErrorCode, message: String },
-    /// The api answered with an error for this user: passed on as is.
+    /// The api answered with an error for this user (passed on as is), or could not be
+    /// reached (a 503).
     #[error(transparent)]
-    Api(ajet_sdk::Error),
-}
-
-impl From<ajet_sdk::Error> for Error {
-    fn from(err: ajet_sdk::Error) -> Self {
-        Self::Api(err)
-    }
+    Api(#[from] ajet_sdk::Error),
 }
 
 impl IntoResponse for Error {

@@ -5,11 +5,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::state::AppState;
+use crate::session::Sessions;
 
-pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let api = state.sessions.api.probe("/health").await;
-    let bus = state.sessions.hub.is_ready();
+/// 200 when the api answers and the hub follows the stream, else 503; the body names
+/// which check failed.
+pub async fn ready(State(sessions): State<Sessions>) -> (StatusCode, Json<Value>) {
+    let api = sessions.api.probe("/health").await;
+    let bus = sessions.hub.is_ready();
     let ready = api && bus;
     let status = if ready {
         StatusCode::OK

@@ -1,4 +1,0 @@
-//! Request handlers.
-
-pub mod health;
-pub mod stream;
