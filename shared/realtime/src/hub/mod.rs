@@ -3,21 +3,22 @@
 //! Its parts: [`routing`] (which connections each event goes to), [`decode`] (a stored
 //! event as the delivery it becomes and the membership change it carries),
 //! [`membership`] (those changes, and the memory of the latest ones), [`presence`]
-//! (heartbeats into batched changes) and [`subscription`] (a connection's events, in
-//! order). This module runs them: the tasks that follow the stream and the signals, and
-//! registration.
+//! (heartbeats into batched changes), [`signals`] (typing, presence and view switches)
+//! and [`subscription`] (a connection's events, in order). This module runs them: the
+//! task that follows the stream, and registration.
 
 mod decode;
 mod membership;
 mod presence;
 mod routing;
+mod signals;
 mod subscription;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use ajet_bus::{EventBus, Signal, StoredEvent};
-use ajet_core::{CommunityId, Envelope, EventData, UserId, subjects};
+use ajet_bus::{EventBus, StoredEvent};
+use ajet_core::{CommunityId, Envelope, EventData, UserId};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use serde::{Deserialize, Serialize};
@@ -253,92 +254,6 @@ impl Hub {
         }
         state.head = state.head.max(event.seq);
         true
-    }
-
-    /// Listens to typing, presence and session signals, until the process ends. NATS
-    /// subscriptions survive reconnects, so one subscription each suffices.
-    async fn follow_signals(self) {
-        let bus = self.inner.bus.clone();
-        let mut subscriptions = Vec::new();
-        for subject in [
-            subjects::ALL_TYPING,
-            subjects::ALL_PRESENCE,
-            subjects::ALL_SESSIONS,
-        ] {
-            loop {
-                match bus.signals(subject.to_owned()).await {
-                    Ok(stream) => break subscriptions.push(stream),
-                    Err(err) => {
-                        tracing::warn!(error = %err, subject, "cannot subscribe; retrying");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                    }
-                }
-            }
-        }
-        let mut signals = futures::stream::select_all(subscriptions);
-        while let Some(signal) = signals.next().await {
-            self.on_signal(signal);
-        }
-    }
-
-    fn on_signal(&self, signal: Signal) {
-        if let Some(user) = subjects::parse_session(&signal.subject) {
-            if let Ok(view) = serde_json::from_slice::<ViewSignal>(&signal.payload) {
-                self.state()
-                    .index
-                    .set_view(user, view.connection_id, view.community_id);
-            }
-            return;
-        }
-        let Ok(envelope) = serde_json::from_slice::<Envelope>(&signal.payload) else {
-            return;
-        };
-        match envelope.data {
-            EventData::PresenceHeartbeat {
-                user_id,
-                channel_ids,
-            } => {
-                self.state()
-                    .presence
-                    .heartbeat(user_id, channel_ids, Instant::now());
-            }
-            EventData::Typing { user_id, .. } => {
-                let Some(channel) = envelope.channel_id else {
-                    return;
-                };
-                let Some(delivery) = Delivery::ephemeral(&envelope, self.framer()) else {
-                    return;
-                };
-                self.state().index.deliver(
-                    RouteKey::Channel(channel),
-                    &Arc::new(delivery),
-                    Some(user_id),
-                );
-            }
-            _ => {}
-        }
-    }
-
-    /// Once per `every`: sends each connection the presence changes since the last batch
-    /// of the people who share a channel with it (see [`presence`]).
-    async fn flush_presence(self, every: Duration) {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        tick.tick().await;
-        loop {
-            tick.tick().await;
-            let mut state = self.state();
-            let HubState {
-                index, presence, ..
-            } = &mut *state;
-            for (id, changes) in presence.batch(index, Instant::now()) {
-                let envelope =
-                    Envelope::for_community(None, None, EventData::PresenceUpdated { changes });
-                if let Some(delivery) = Delivery::ephemeral(&envelope, self.framer()) {
-                    index.send(id, Arc::new(delivery));
-                }
-            }
-        }
     }
 
     /// Registers a connection with `access`, viewing `view`. With `resume`, the events
