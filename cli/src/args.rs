@@ -15,6 +15,9 @@ pub struct Args {
     /// Print JSON instead of text, for scripts.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Use the server and login of `[profiles.NAME]` in the config file.
+    #[arg(long, global = true, env = "AJET_PROFILE")]
+    pub profile: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -111,6 +114,8 @@ pub enum Command {
     },
     /// List the channels you belong to, with unread counts.
     Channels,
+    /// The interactive terminal client: every channel live, vim-style keys (? lists them).
+    Tui,
     #[command(flatten)]
     Identity(IdentityCommand),
 }

@@ -12,9 +12,16 @@ use crate::output;
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     if let Command::Identity(command) = &args.command {
-        return crate::login::run(command.clone(), args.server, args.token, args.json).await;
+        return crate::login::run(
+            command.clone(),
+            args.server,
+            args.token,
+            args.json,
+            args.profile.as_deref(),
+        )
+        .await;
     }
-    let client = crate::settings::client(args.server, args.token)?;
+    let client = crate::settings::client(args.server, args.token, args.profile.as_deref())?;
     let json = args.json;
     match args.command {
         Command::Send {
@@ -175,6 +182,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                     println!("{}", output::channel_line(c));
                 }
             }
+        }
+        Command::Tui => {
+            let keys = crate::settings::resolve(args.profile.as_deref())?.keys;
+            let keymap = crate::tui::keys::KeyMap::with_overrides(&keys)
+                .map_err(|e| anyhow::anyhow!("the config file's {e}"))?;
+            crate::tui::run(client, keymap).await?;
         }
         // Handled above, before a token is required.
         Command::Identity(_) => {}

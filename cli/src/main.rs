@@ -7,6 +7,7 @@ mod commands;
 mod login;
 mod output;
 mod settings;
+mod tui;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
