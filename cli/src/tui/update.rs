@@ -54,7 +54,7 @@ pub fn update(s: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Connected => {
             if matches!(s.connection, Connection::Reconnecting { .. }) {
-                info(s, "reconnected: caught up");
+                info(s, "reconnected");
             }
             s.connection = Connection::Live;
         }

@@ -284,11 +284,12 @@ fn day_separator(s: &State, date: NaiveDate, width: u16) -> Line<'static> {
         date.format("%-d %B %Y").to_string()
     };
     let text = format!(" {label} ");
-    let side = usize::from(width).saturating_sub(text.chars().count()) / 2;
+    let room = usize::from(width).saturating_sub(text.chars().count() + 1);
+    let left = room / 2;
     Line::from(vec![
-        Span::styled("─".repeat(side), DIM),
+        Span::styled(format!(" {}", "─".repeat(left)), DIM),
         Span::styled(text, DIM.add_modifier(Modifier::BOLD)),
-        Span::styled("─".repeat(side), DIM),
+        Span::styled("─".repeat(room - left), DIM),
     ])
 }
 
