@@ -236,7 +236,7 @@ impl Command {
         (
             Command::Close,
             "close",
-            "close the pane (quits when none is open)",
+            "close the pane, or quit",
         ),
         (Command::Quit, "quit", "quit"),
     ];

@@ -225,7 +225,12 @@ fn message_rows(
         if m.edited_at.is_some()
             && let Some(last) = lines.last_mut()
         {
-            last.spans.push(Span::styled(" (edited)", DIM));
+            // On the last line when it fits there, else on a line of its own.
+            if last.width() + 9 <= usize::from(text_width) {
+                last.spans.push(Span::styled(" (edited)", DIM));
+            } else {
+                lines.push(Line::from(Span::styled("(edited)", DIM)));
+            }
         }
         for line in lines {
             let mut spans = vec![Span::raw("  ")];

@@ -29,7 +29,11 @@ const SIDEBAR_WIDTH: u16 = 26;
 
 /// The panes' places for the state's terminal size (also used to map mouse clicks).
 pub fn layout(s: &State) -> Areas {
-    let area = Rect::new(0, 0, s.size.0, s.size.1);
+    layout_in(s, Rect::new(0, 0, s.size.0, s.size.1))
+}
+
+/// The panes' places in `area`.
+fn layout_in(s: &State, area: Rect) -> Areas {
     let inner_width = area.width.saturating_sub(2);
     let rows = s.composer.layout(inner_width).0.len() as u16;
     let input_height = rows.clamp(1, INPUT_MAX_ROWS) + 2;
@@ -92,7 +96,7 @@ pub fn draw(frame: &mut Frame<'_>, s: &State) {
         );
         return;
     }
-    let areas = layout(s);
+    let areas = layout_in(s, area);
     if let Some(side) = areas.sidebar {
         sidebar::draw(frame, s, side);
     }

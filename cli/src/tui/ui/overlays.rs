@@ -116,7 +116,9 @@ pub fn draw(frame: &mut Frame<'_>, s: &State, area: Rect) {
             loading,
         } => {
             let width = area.width.saturating_sub(6).min(100);
-            let height = area.height.saturating_sub(4);
+            let max = area.height.saturating_sub(4);
+            let wanted = results.as_ref().map_or(0, |r| r.len() as u16 * 2 + 1) + 6;
+            let height = wanted.min(max);
             let rect = centered(area, width, height);
             let mut lines = vec![
                 Line::from(vec![
@@ -135,7 +137,7 @@ pub fn draw(frame: &mut Frame<'_>, s: &State, area: Rect) {
                 Some(list) if list.is_empty() => lines.push(Line::from("no results")),
                 Some(list) => {
                     let sel = (*selected).min(list.len() - 1);
-                    let room = usize::from(height.saturating_sub(6)) / 2;
+                    let room = (usize::from(height.saturating_sub(6)) / 2).max(1);
                     let skip = sel.saturating_sub(room.saturating_sub(1));
                     for (i, r) in list.iter().enumerate().skip(skip).take(room) {
                         let place = match (&r.channel.community_slug, &r.channel.name) {
@@ -171,7 +173,7 @@ pub fn draw(frame: &mut Frame<'_>, s: &State, area: Rect) {
             loading,
         } => {
             let width = area.width.saturating_sub(6).min(100);
-            let height = area.height.saturating_sub(4);
+            let height = (list.len().max(1) as u16 + 3).min(area.height.saturating_sub(4));
             let rect = centered(area, width, height);
             let mut lines = Vec::new();
             if *loading {
@@ -179,7 +181,7 @@ pub fn draw(frame: &mut Frame<'_>, s: &State, area: Rect) {
             } else if list.is_empty() {
                 lines.push(Line::from("no notifications"));
             }
-            let room = usize::from(height.saturating_sub(3));
+            let room = usize::from(height.saturating_sub(3)).max(1);
             let skip = selected.saturating_sub(room.saturating_sub(1));
             for (i, n) in list.iter().enumerate().skip(skip).take(room) {
                 let text = |k: &str| {
@@ -238,7 +240,7 @@ pub fn draw(frame: &mut Frame<'_>, s: &State, area: Rect) {
 }
 
 fn help(frame: &mut Frame<'_>, s: &State, area: Rect) {
-    let mut lines = vec![Line::from(Span::styled(
+    let mut left = vec![Line::from(Span::styled(
         "Normal mode (Esc)",
         BOLD.fg(Color::Magenta),
     ))];
@@ -247,46 +249,66 @@ fn help(frame: &mut Frame<'_>, s: &State, area: Rect) {
         if keys.is_empty() {
             continue;
         }
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:<22}", keys.join(", ")), BOLD),
+        left.push(Line::from(vec![
+            Span::styled(format!("{:<18}", keys.join(", ")), BOLD),
             Span::raw(what),
         ]));
     }
-    lines.push(Line::default());
-    lines.push(Line::from(Span::styled(
+    let mut right = vec![Line::from(Span::styled(
         "Insert mode (i)",
         BOLD.fg(Color::Magenta),
-    )));
+    ))];
     for (keys, what) in [
-        ("Enter", "send (a /command runs it)"),
+        ("Enter", "send (/command runs it)"),
         ("Alt+Enter, Ctrl+J", "new line"),
-        ("Tab", "complete /commands, @people, #channels, :emoji:"),
-        ("↑ ↓", "history of what you sent"),
+        ("Tab", "complete / @ # :emoji:"),
+        ("↑ ↓", "what you sent before"),
         ("Ctrl+E", "write in $EDITOR"),
-        ("Ctrl+W, Ctrl+U", "delete word, delete to line start"),
-        ("Ctrl+K, Ctrl+N/P", "switcher, next/previous channel"),
+        ("Ctrl+W", "delete a word"),
+        ("Ctrl+U", "delete to line start"),
+        ("Ctrl+K", "quick switcher"),
+        ("Ctrl+N, Ctrl+P", "next, previous channel"),
         ("Esc", "normal mode"),
         ("Ctrl+C", "quit"),
     ] {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{keys:<22}"), BOLD),
+        right.push(Line::from(vec![
+            Span::styled(format!("{keys:<18}"), BOLD),
             Span::raw(what),
         ]));
     }
-    lines.push(Line::from(Span::styled(
-        "Mouse: click a channel or a message, scroll the history. Keys change in [keys] of the config file.",
+    right.push(Line::default());
+    right.push(Line::from(Span::styled("Mouse", BOLD.fg(Color::Magenta))));
+    right.push(Line::from("click a channel or a message,"));
+    right.push(Line::from("scroll the history"));
+    right.push(Line::default());
+    right.push(Line::from(Span::styled(
+        "Keys change in the [keys] table",
         DIM,
     )));
-    let height = (lines.len() as u16 + 2).min(area.height);
-    let width = 76.min(area.width);
-    let rect = centered(area, width, height);
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(pane(Line::from(" Keys · Esc closes "), true)),
-        rect,
-    );
+    right.push(Line::from(Span::styled("of the config file.", DIM)));
+    let block = pane(Line::from(" Keys · Esc closes "), true);
+    if area.width >= 100 {
+        // Side by side, so that both lists fit a terminal of ordinary height.
+        let height = (left.len().max(right.len()) as u16 + 2).min(area.height);
+        let rect = centered(area, 100, height);
+        frame.render_widget(Clear, rect);
+        let inner = block.inner(rect);
+        frame.render_widget(block, rect);
+        let [l, r] = Layout::horizontal([Constraint::Percentage(57), Constraint::Percentage(43)])
+            .areas(inner);
+        frame.render_widget(Paragraph::new(left), l);
+        frame.render_widget(Paragraph::new(right), r);
+    } else {
+        left.push(Line::default());
+        left.extend(right);
+        let height = (left.len() as u16 + 2).min(area.height);
+        let rect = centered(area, 76.min(area.width), height);
+        frame.render_widget(Clear, rect);
+        frame.render_widget(
+            Paragraph::new(left).wrap(Wrap { trim: false }).block(block),
+            rect,
+        );
+    }
 }
 
 fn popup(frame: &mut Frame<'_>, rect: Rect, title: &str, lines: Vec<Line<'_>>) {

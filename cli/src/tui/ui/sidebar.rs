@@ -42,13 +42,13 @@ pub fn draw(frame: &mut Frame<'_>, s: &State, area: Rect) {
                     });
                 }
                 let label = s.channel_label(c);
-                let badge = if c.mention_count > 0 {
-                    format!(" @{}", c.mention_count)
-                } else if c.unread_count > 0 {
-                    format!(" {}", c.unread_count)
-                } else {
-                    String::new()
-                };
+                let mut badge = String::new();
+                if c.unread_count > 0 {
+                    badge.push_str(&format!(" {}", c.unread_count));
+                }
+                if c.mention_count > 0 {
+                    badge.push_str(&format!(" @{}", c.mention_count));
+                }
                 let used: usize = spans.iter().map(|s| s.content.width()).sum();
                 let room = width.saturating_sub(used + badge.width());
                 let name = truncate(&label, room);
