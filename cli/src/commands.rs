@@ -11,6 +11,11 @@ use crate::args::{Args, Command};
 use crate::output;
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
+    match &args.command {
+        Command::Completions { shell } => return crate::docs::completions(*shell),
+        Command::Man => return crate::docs::man(),
+        _ => {}
+    }
     if let Command::Identity(command) = &args.command {
         return crate::login::run(
             command.clone(),
@@ -190,7 +195,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             crate::tui::run(client, keymap).await?;
         }
         // Handled above, before a token is required.
-        Command::Identity(_) => {}
+        Command::Identity(_) | Command::Completions { .. } | Command::Man => {}
     }
     Ok(())
 }

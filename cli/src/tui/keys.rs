@@ -233,11 +233,7 @@ impl Command {
         ),
         (Command::Reload, "reload", "refetch channels and history"),
         (Command::Help, "help", "this help"),
-        (
-            Command::Close,
-            "close",
-            "close the pane, or quit",
-        ),
+        (Command::Close, "close", "close the pane, or quit"),
         (Command::Quit, "quit", "quit"),
     ];
 

@@ -27,6 +27,10 @@ pub fn describe(err: &ajet_sdk::Error) -> String {
         Some(ErrorCode::Unauthorized) => {
             "your session has expired or was revoked: run `ajet-chat login`".to_owned()
         }
+        // The transport's own chain of causes is too long for a status line.
+        _ if matches!(err, ajet_sdk::Error::Transport(_)) => {
+            "the server is not answering".to_owned()
+        }
         _ => err.to_string(),
     }
 }
@@ -98,7 +102,7 @@ async fn bootstrap_until_done(client: &Client, tx: &Sender) {
             }
             Err(err) if err.is_transient() => {
                 let _ = tx.send(Action::Failed(format!(
-                    "cannot reach {}: {}; trying again",
+                    "{} — {}; trying again",
                     client.base(),
                     describe(&err)
                 )));
