@@ -101,10 +101,13 @@ async fn bootstrap_until_done(client: &Client, tx: &Sender) {
                 return;
             }
             Err(err) if err.is_transient() => {
+                let why = match err {
+                    ajet_sdk::Error::Transport(_) => "is not answering".to_owned(),
+                    other => format!("failed: {}", describe(&other)),
+                };
                 let _ = tx.send(Action::Failed(format!(
-                    "{} — {}; trying again",
-                    client.base(),
-                    describe(&err)
+                    "{} {why}; trying again",
+                    client.base()
                 )));
                 tokio::time::sleep(wait).await;
                 wait = (wait * 2).min(Duration::from_secs(15));
