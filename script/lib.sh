@@ -5,6 +5,7 @@
 #   ajet_env         export the default environment (CARGO_TARGET_DIR, AJET_*, DATABASE_URL)
 #   ensure_postgres  make PostgreSQL answer on 127.0.0.1:5432 with role and database `ajet`
 #   ensure_oidc_provider  install the OpenID Connect provider the tests run (npm ci)
+#   ensure_tmux      install tmux, the real terminal the TUI's end-to-end test drives
 #   ensure_nats      make NATS (with JetStream) answer on 127.0.0.1:4222 (a server it starts
 #                    keeps JetStream in AJET_NATS_STORE: /var/lib/nats-server as root, else
 #                    ~/.local/share/ajet-chat/nats)
@@ -286,6 +287,16 @@ ensure_oidc_provider() {
     ajet_say "installing the test OpenID Connect provider (npm ci in e2e/oidc)"
     (cd "$AJET_ROOT/e2e/oidc" && npm ci --no-audit --no-fund >&2) ||
         ajet_die "npm ci in e2e/oidc failed"
+}
+
+# ---------------------------------------------------------------------------- tmux
+
+# ensure_tmux: tmux, in which the end-to-end test runs `ajet-chat tui` (send-keys,
+# capture-pane).
+ensure_tmux() {
+    command -v tmux >/dev/null 2>&1 && return 0
+    ajet_apt_install tmux ||
+        ajet_die "tmux is missing: install it (the terminal client's end-to-end test runs in it)"
 }
 
 # ---------------------------------------------------------------------------- HTTP

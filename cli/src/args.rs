@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 
 /// Chat from the terminal: send, read and follow channels of an ajet-chat server.
 #[derive(Debug, Parser)]
-#[command(name = "ajet-chat", version)]
+#[command(name = "ajet-chat", version, after_help = EXAMPLES)]
 pub struct Args {
     /// The server's URL (the gateway), e.g. http://localhost:8080.
     #[arg(long, global = true, env = "AJET_SERVER")]
@@ -15,8 +15,39 @@ pub struct Args {
     /// Print JSON instead of text, for scripts.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Use the server and login of `[profiles.NAME]` in the config file.
+    #[arg(long, global = true, env = "AJET_PROFILE")]
+    pub profile: Option<String>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  ajet-chat --server http://localhost:8080 login --password
+  ajet-chat send '#general' 'hello'
+  echo 'from a script' | ajet-chat send acme#ops -
+  ajet-chat read '#general' -n 50
+  ajet-chat --json unread
+  ajet-chat tui
+  ajet-chat completions bash > ~/.local/share/bash-completion/completions/ajet-chat
+
+Exit status:
+  0  done
+  1  the server refused or failed (the line on stderr says why)
+  2  the command line is wrong
+  3  not signed in, or the session expired: run `ajet-chat login`
+  4  not found (a channel, message or user)
+  5  the server cannot be reached";
+
+/// The shells `completions` writes scripts for.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    Powershell,
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,6 +142,15 @@ pub enum Command {
     },
     /// List the channels you belong to, with unread counts.
     Channels,
+    /// The interactive terminal client: every channel live, vim-style keys (? lists them).
+    Tui,
+    /// Print a shell completion script: ajet-chat completions bash
+    Completions {
+        /// The shell.
+        shell: Shell,
+    },
+    /// Print the man page (roff): ajet-chat man | man -l -
+    Man,
     #[command(flatten)]
     Identity(IdentityCommand),
 }

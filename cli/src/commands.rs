@@ -11,10 +11,22 @@ use crate::args::{Args, Command};
 use crate::output;
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    if let Command::Identity(command) = &args.command {
-        return crate::login::run(command.clone(), args.server, args.token, args.json).await;
+    match &args.command {
+        Command::Completions { shell } => return crate::docs::completions(*shell),
+        Command::Man => return crate::docs::man(),
+        _ => {}
     }
-    let client = crate::settings::client(args.server, args.token)?;
+    if let Command::Identity(command) = &args.command {
+        return crate::login::run(
+            command.clone(),
+            args.server,
+            args.token,
+            args.json,
+            args.profile.as_deref(),
+        )
+        .await;
+    }
+    let client = crate::settings::client(args.server, args.token, args.profile.as_deref())?;
     let json = args.json;
     match args.command {
         Command::Send {
@@ -176,8 +188,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Tui => {
+            let keys = crate::settings::resolve(args.profile.as_deref())?.keys;
+            let keymap = crate::tui::keys::KeyMap::with_overrides(&keys)
+                .map_err(|e| anyhow::anyhow!("the config file's {e}"))?;
+            crate::tui::run(client, keymap).await?;
+        }
         // Handled above, before a token is required.
-        Command::Identity(_) => {}
+        Command::Identity(_) | Command::Completions { .. } | Command::Man => {}
     }
     Ok(())
 }

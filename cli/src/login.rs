@@ -24,10 +24,15 @@ pub async fn run(
     server: Option<String>,
     token: Option<String>,
     json: bool,
+    profile: Option<&str>,
 ) -> anyhow::Result<()> {
     match command {
         IdentityCommand::Login { password, username } => {
-            let server = match server.or(settings::load()?.server) {
+            let saved_server = match profile {
+                Some(_) => settings::resolve(profile).ok().and_then(|r| r.server),
+                None => settings::load()?.server,
+            };
+            let server = match server.or(saved_server) {
                 Some(server) => server,
                 None => bail!("which server? Pass --server URL (e.g. http://localhost:8080)"),
             };
@@ -41,7 +46,7 @@ pub async fn run(
                 .with_token(&token)?
                 .me()
                 .await?;
-            let path = save(&server, Some(&token))?;
+            let path = save(&server, Some(&token), profile)?;
             if json {
                 crate::output::json(&me)?;
             } else {
@@ -53,23 +58,23 @@ pub async fn run(
             }
         }
         IdentityCommand::Logout => {
-            let client = settings::client(server.clone(), token)?;
+            let client = settings::client(server.clone(), token, profile)?;
             match client.logout().await {
                 Ok(()) => {}
                 // A token that no longer works is as signed out as it gets.
                 Err(ajet_sdk::Error::Api { status: 401, .. }) => {}
                 Err(err) => return Err(err.into()),
             }
-            let saved = settings::load()?;
+            let saved = settings::resolve(profile)?;
             if saved.token.is_some() {
-                save(saved.server.as_deref().unwrap_or_default(), None)?;
+                save(saved.server.as_deref().unwrap_or_default(), None, profile)?;
             }
             if !json {
                 println!("signed out");
             }
         }
         IdentityCommand::Whoami => {
-            let client = settings::client(server, token)?;
+            let client = settings::client(server, token, profile)?;
             let me = client.me().await?;
             if json {
                 crate::output::json(&me)?;
@@ -238,9 +243,14 @@ fn open_browser(url: &str) {
         .spawn();
 }
 
-/// Saves the server and token (or removes the token) in the config file, keeping its other
-/// settings; the file is readable by its owner only.
-fn save(server: &str, token: Option<&str>) -> anyhow::Result<std::path::PathBuf> {
+/// Saves the server and token (or removes the token) in the config file — at its top
+/// level, or in `[profiles.NAME]` — keeping its other settings; the file is readable by
+/// its owner only.
+fn save(
+    server: &str,
+    token: Option<&str>,
+    profile: Option<&str>,
+) -> anyhow::Result<std::path::PathBuf> {
     let path = settings::config_path().context("cannot find the config directory")?;
     let mut table: toml::Table = match std::fs::read_to_string(&path) {
         Ok(text) => {
@@ -249,15 +259,44 @@ fn save(server: &str, token: Option<&str>) -> anyhow::Result<std::path::PathBuf>
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => toml::Table::new(),
         Err(err) => return Err(err).with_context(|| format!("cannot read {}", path.display())),
     };
-    if !server.is_empty() {
-        table.insert("server".into(), toml::Value::String(server.to_owned()));
-    }
-    match token {
-        Some(token) => table.insert("token".into(), toml::Value::String(token.to_owned())),
-        None => table.remove("token"),
-    };
+    set_login(&mut table, server, token, profile);
     write_private(&path, &toml::to_string(&table)?)?;
     Ok(path)
+}
+
+/// Puts the server and token into `table` (or the profile's table inside it).
+fn set_login(table: &mut toml::Table, server: &str, token: Option<&str>, profile: Option<&str>) {
+    let target = match profile {
+        None => table,
+        Some(name) => {
+            let profiles = table
+                .entry("profiles")
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if !profiles.is_table() {
+                *profiles = toml::Value::Table(toml::Table::new());
+            }
+            let Some(profiles) = profiles.as_table_mut() else {
+                return;
+            };
+            let entry = profiles
+                .entry(name)
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if !entry.is_table() {
+                *entry = toml::Value::Table(toml::Table::new());
+            }
+            match entry.as_table_mut() {
+                Some(t) => t,
+                None => return,
+            }
+        }
+    };
+    if !server.is_empty() {
+        target.insert("server".into(), toml::Value::String(server.to_owned()));
+    }
+    match token {
+        Some(token) => target.insert("token".into(), toml::Value::String(token.to_owned())),
+        None => target.remove("token"),
+    };
 }
 
 /// Writes `text` to `path` with mode 0600 (on Unix), creating its directory.
@@ -294,6 +333,18 @@ mod tests {
         assert_eq!(q[1], ("token".into(), "a-b_c".into()));
         assert_eq!(q[2], ("x".into(), "1 2".into()));
         assert_eq!(percent_decode("100%"), "100%");
+    }
+
+    #[test]
+    fn profiles_keep_their_own_login() {
+        let mut t: toml::Table =
+            toml::from_str("server = 'http://a'\n[keys]\nx = 'quit'\n").unwrap();
+        set_login(&mut t, "http://w", Some("tok"), Some("work"));
+        assert_eq!(t["server"].as_str(), Some("http://a"));
+        assert_eq!(t["profiles"]["work"]["token"].as_str(), Some("tok"));
+        set_login(&mut t, "", None, Some("work"));
+        assert!(t["profiles"]["work"].get("token").is_none());
+        assert_eq!(t["keys"]["x"].as_str(), Some("quit"));
     }
 
     #[cfg(unix)]

@@ -4,9 +4,11 @@ use clap::Parser;
 
 mod args;
 mod commands;
+mod docs;
 mod login;
 mod output;
 mod settings;
+mod tui;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -15,7 +17,7 @@ async fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("ajet-chat: {err:#}");
-            std::process::ExitCode::FAILURE
+            std::process::ExitCode::from(docs::exit_code(&err))
         }
     }
 }

@@ -189,6 +189,41 @@ impl Client {
 }
 
 impl Client {
+    /// `GET path?query` with the answer as JSON of whatever shape: for routes that have no
+    /// typed call here yet, and for clients that must cope with a server that lacks them
+    /// (a 404 comes back as an [`Error::Api`] like any other refusal).
+    pub async fn get_json(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<serde_json::Value> {
+        self.send(self.request(Method::GET, path).query(query))
+            .await
+    }
+
+    /// `POST path` with a JSON body; the answer as JSON (`null` for an empty answer).
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value> {
+        let response = self
+            .request(Method::POST, path)
+            .json(body)
+            .send()
+            .await
+            .map_err(Error::Transport)?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(Error::Transport)?;
+        if !status.is_success() {
+            return Err(api_error(status, &bytes));
+        }
+        if bytes.is_empty() {
+            return Ok(serde_json::Value::Null);
+        }
+        serde_json::from_slice(&bytes).map_err(|err| Error::Decode(err.to_string()))
+    }
+
     /// Sends a request whose success has no body (204).
     pub(crate) async fn send_empty(&self, request: RequestBuilder) -> Result<()> {
         let response = request.send().await.map_err(Error::Transport)?;

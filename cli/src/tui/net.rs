@@ -1,0 +1,392 @@
+//! Network work: each [`Effect`] that needs the server runs in a task of its own and sends
+//! its result back as an [`Action`]; the live stream, the heartbeat and the clock are
+//! long-running tasks doing the same. Nothing here touches the state.
+
+use std::time::Duration;
+
+use ajet_core::dto::{MessagePage, UserDto};
+use ajet_core::{ErrorCode, UserId};
+use ajet_sdk::sse::StreamItem;
+use ajet_sdk::{Client, PageCursor};
+use futures::StreamExt;
+use tokio::sync::{mpsc, oneshot};
+
+use super::action::{Action, Bootstrap, Effect};
+
+/// Messages in a page of history.
+const PAGE: u32 = 100;
+/// How often presence is reported.
+const HEARTBEAT: Duration = Duration::from_secs(60);
+
+/// Sends actions back to the event loop.
+pub type Sender = mpsc::UnboundedSender<Action>;
+
+/// A sentence for a failed call; an expired or revoked token says how to sign in again.
+pub fn describe(err: &ajet_sdk::Error) -> String {
+    match err.code() {
+        Some(ErrorCode::Unauthorized) => {
+            "your session has expired or was revoked: run `ajet-chat login`".to_owned()
+        }
+        // The transport's own chain of causes is too long for a status line.
+        _ if matches!(err, ajet_sdk::Error::Transport(_)) => {
+            "the server is not answering".to_owned()
+        }
+        _ => err.to_string(),
+    }
+}
+
+/// Starts the long-running tasks: the live stream (its first connection starts the
+/// bootstrap, so that nothing posted in between is missed), the heartbeat and the clock.
+pub fn start(client: &Client, tx: &Sender) {
+    let (opened_tx, opened_rx) = oneshot::channel();
+    tokio::spawn(stream(client.clone(), tx.clone(), opened_tx));
+    let (c, t) = (client.clone(), tx.clone());
+    tokio::spawn(async move {
+        // Bootstrap once the stream is open, or after a while without it (a server that
+        // is down still gets a clear message at start).
+        let _ = tokio::time::timeout(Duration::from_secs(3), opened_rx).await;
+        bootstrap_until_done(&c, &t).await;
+    });
+    let c = client.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(HEARTBEAT);
+        loop {
+            every.tick().await;
+            if let Err(err) = c.heartbeat().await {
+                tracing::debug!(error = %err, "heartbeat failed");
+            }
+        }
+    });
+    let t = tx.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            every.tick().await;
+            if t.send(Action::Tick(chrono::Utc::now())).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+async fn stream(client: Client, tx: Sender, opened: oneshot::Sender<()>) {
+    let mut opened = Some(opened);
+    let mut events = client.stream("/tui/stream", None);
+    while let Some(item) = events.next().await {
+        let action = match item {
+            StreamItem::Connected => {
+                if let Some(o) = opened.take() {
+                    let _ = o.send(());
+                }
+                Action::Connected
+            }
+            StreamItem::Event(e) => Action::Event(e),
+            StreamItem::Disconnected { error, .. } => Action::Disconnected {
+                error: describe(&error),
+            },
+            StreamItem::Failed(err) => Action::StreamFailed(describe(&err)),
+        };
+        if tx.send(action).is_err() {
+            return;
+        }
+    }
+}
+
+async fn bootstrap_until_done(client: &Client, tx: &Sender) {
+    let mut wait = Duration::from_secs(1);
+    loop {
+        match bootstrap(client).await {
+            Ok(b) => {
+                let _ = tx.send(Action::Bootstrapped(Box::new(b)));
+                return;
+            }
+            Err(err) if err.is_transient() => {
+                let why = match err {
+                    ajet_sdk::Error::Transport(_) => "is not answering".to_owned(),
+                    other => format!("failed: {}", describe(&other)),
+                };
+                let _ = tx.send(Action::Failed(format!(
+                    "{} {why}; trying again",
+                    client.base()
+                )));
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(15));
+            }
+            Err(err) => {
+                let _ = tx.send(Action::BootstrapFailed(describe(&err)));
+                return;
+            }
+        }
+    }
+}
+
+async fn bootstrap(client: &Client) -> ajet_sdk::Result<Bootstrap> {
+    let (me, channels) = tokio::try_join!(client.me(), client.channels())?;
+    let mut users: Vec<UserDto> = Vec::new();
+    for community in &me.communities {
+        match client.community_members(community.id).await {
+            Ok(members) => users.extend(members.into_iter().map(|m| m.user)),
+            Err(err) => tracing::debug!(error = %err, "cannot list members"),
+        }
+    }
+    let contacts: Vec<UserId> = client.contacts().await.unwrap_or_default();
+    let online = if contacts.is_empty() {
+        Vec::new()
+    } else {
+        client
+            .presence(&contacts)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| p.online)
+            .map(|p| p.user_id)
+            .collect()
+    };
+    let unread_notifications = client
+        .notifications(true, None, 1)
+        .await
+        .map_or(0, |p| p.unread_count);
+    Ok(Bootstrap {
+        communities: me.communities.clone(),
+        me: me.user,
+        channels,
+        users,
+        online,
+        unread_notifications,
+    })
+}
+
+/// Runs one effect that needs the server, in its own task.
+pub fn run(client: &Client, tx: &Sender, effect: Effect) {
+    let (client, tx) = (client.clone(), tx.clone());
+    tokio::spawn(async move {
+        let result = perform(&client, &tx, effect).await;
+        if let Err(err) = result {
+            let _ = tx.send(Action::Failed(describe(&err)));
+        }
+    });
+}
+
+async fn perform(client: &Client, tx: &Sender, effect: Effect) -> ajet_sdk::Result<()> {
+    let send = |a: Action| {
+        let _ = tx.send(a);
+    };
+    match effect {
+        Effect::Bootstrap => bootstrap_until_done(client, tx).await,
+        Effect::LoadHistory { channel, before } => {
+            let cursor = before.map_or(PageCursor::Latest, PageCursor::Before);
+            let page = client.messages(channel, cursor, PAGE).await?;
+            send(Action::History {
+                channel,
+                page,
+                older: before.is_some(),
+                replace: before.is_none(),
+                select: None,
+            });
+        }
+        Effect::CatchUp { channel, after } => {
+            let Some(mut after) = after else {
+                let page = client.messages(channel, PageCursor::Latest, PAGE).await?;
+                send(Action::History {
+                    channel,
+                    page,
+                    older: false,
+                    replace: true,
+                    select: None,
+                });
+                return Ok(());
+            };
+            // Page forward to the end; after many pages, the newest page instead.
+            for _ in 0..20 {
+                let page = client
+                    .messages(channel, PageCursor::After(after), 200)
+                    .await?;
+                let more = page.has_more;
+                let last = page.messages.last().map(|m| m.id);
+                send(Action::History {
+                    channel,
+                    page,
+                    older: false,
+                    replace: false,
+                    select: None,
+                });
+                match last {
+                    Some(last) if more => after = last,
+                    _ => return Ok(()),
+                }
+            }
+            let page = client.messages(channel, PageCursor::Latest, PAGE).await?;
+            send(Action::History {
+                channel,
+                page,
+                older: false,
+                replace: true,
+                select: None,
+            });
+        }
+        Effect::LoadAround { channel, message } => {
+            let (target, before, after) = tokio::try_join!(
+                client.message(message),
+                client.messages(channel, PageCursor::Before(message), 50),
+                client.messages(channel, PageCursor::After(message), 50),
+            )?;
+            let mut messages = before.messages;
+            messages.push(target);
+            messages.extend(after.messages);
+            send(Action::History {
+                channel,
+                page: MessagePage {
+                    messages,
+                    has_more: before.has_more,
+                },
+                older: false,
+                replace: true,
+                select: Some(message),
+            });
+        }
+        Effect::LoadThread(parent) => {
+            let (parent, replies) = tokio::try_join!(
+                client.message(parent),
+                client.replies(parent, PageCursor::Latest, 200)
+            )?;
+            send(Action::Thread {
+                parent: Box::new(parent),
+                replies: replies.messages,
+            });
+        }
+        Effect::Send {
+            channel,
+            body,
+            parent,
+        } => {
+            let m = client.post_message(channel, &body, parent).await?;
+            send(Action::Stored(Box::new(m)));
+        }
+        Effect::EditMessage { message, body } => {
+            let m = client.edit_message(message, &body).await?;
+            send(Action::Stored(Box::new(m)));
+        }
+        Effect::DeleteMessage(id) => client.delete_message(id).await?,
+        Effect::React {
+            message,
+            emoji,
+            add,
+        } => {
+            let reactions = client.react(message, &emoji, add).await?;
+            send(Action::Reactions { message, reactions });
+        }
+        Effect::MarkRead(channel) => {
+            client.mark_read(channel, None).await?;
+        }
+        Effect::Typing { channel, typing } => {
+            // Typing is a courtesy: a failure is not worth a line in the status bar.
+            if let Err(err) = client.typing("/tui/typing", channel, typing).await {
+                tracing::debug!(error = %err, "typing signal failed");
+            }
+        }
+        Effect::Search(q) => match client.search(&q, None, Some(50)).await {
+            Ok(page) => send(Action::SearchResults(Box::new(page))),
+            Err(err) => {
+                send(Action::SearchResults(Box::new(
+                    ajet_core::search::SearchPage {
+                        results: Vec::new(),
+                        next_cursor: None,
+                    },
+                )));
+                return Err(err);
+            }
+        },
+        Effect::LoadNotifications => {
+            let page = client.notifications(false, None, 50).await?;
+            send(Action::Notifications(Box::new(page)));
+        }
+        Effect::MarkNotificationsRead { ids, all } => {
+            let left = client.mark_notifications_read(&ids, all).await?;
+            send(Action::NotificationsRead(left));
+        }
+        Effect::RunCommand { channel, text } => {
+            let body = serde_json::json!({ "channel_id": channel, "text": text });
+            match client.post_json("/api/commands", &body).await {
+                Ok(answer) => {
+                    if let Some(text) = command_answer(&answer) {
+                        send(Action::CommandAnswer(text));
+                    }
+                }
+                Err(err) if missing_route(&err) => send(Action::Failed(
+                    "this server does not run slash commands yet (start a message with // to post a literal /)".into(),
+                )),
+                Err(err) => return Err(err),
+            }
+        }
+        Effect::LoadCommands(channel) => {
+            // Completion falls back on the built-in list where the server has no such route.
+            let query = [("channel_id", channel.to_string())];
+            if let Ok(list) = client.get_json("/api/commands", &query).await {
+                send(Action::Commands(command_names(&list)));
+            }
+        }
+        Effect::Copy(_)
+        | Effect::Bell
+        | Effect::Notify { .. }
+        | Effect::OpenEditor(_)
+        | Effect::Quit => {}
+    }
+    Ok(())
+}
+
+fn missing_route(err: &ajet_sdk::Error) -> bool {
+    matches!(err, ajet_sdk::Error::Api { status: 404 | 405, body } if body.message.contains("no such route"))
+}
+
+/// The text of a command's answer for the caller alone: `{kind: "ephemeral", markdown}`
+/// (or a custom command's `{text}`); `None` when the command posted instead.
+pub fn command_answer(answer: &serde_json::Value) -> Option<String> {
+    let ephemeral = answer.get("kind").and_then(|k| k.as_str()) == Some("ephemeral")
+        || answer.get("response_type").and_then(|k| k.as_str()) == Some("ephemeral");
+    let text = answer
+        .get("markdown")
+        .or_else(|| answer.get("text"))
+        .and_then(|t| t.as_str());
+    match text {
+        Some(t) if ephemeral || answer.get("kind").is_none() => Some(t.to_owned()),
+        _ => None,
+    }
+}
+
+/// The `/names` of a `GET /api/commands` answer: a list, or `{commands: [...]}`, of
+/// objects with a `name` (with or without its slash).
+pub fn command_names(list: &serde_json::Value) -> Vec<String> {
+    let items = list
+        .as_array()
+        .or_else(|| list.get("commands").and_then(|c| c.as_array()));
+    let mut names: Vec<String> = items
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.get("name").and_then(|n| n.as_str()))
+        .map(|n| format!("/{}", n.trim_start_matches('/')))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_answers_and_lists_are_read_in_either_shape() {
+        let a = serde_json::json!({"kind": "ephemeral", "markdown": "**hi**"});
+        assert_eq!(command_answer(&a).as_deref(), Some("**hi**"));
+        assert_eq!(
+            command_answer(&serde_json::json!({"kind": "posted", "markdown": "x"})),
+            None
+        );
+        let l = serde_json::json!({"commands": [{"name": "join"}, {"name": "/away"}]});
+        assert_eq!(command_names(&l), vec!["/away", "/join"]);
+        assert_eq!(
+            command_names(&serde_json::json!([{"name": "me"}])),
+            vec!["/me"]
+        );
+    }
+}
