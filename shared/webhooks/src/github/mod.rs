@@ -1,0 +1,446 @@
+//! GitHub events, named by `X-GitHub-Event`: push, pull_request, pull_request_review,
+//! pull_request_review_comment, issues, issue_comment, release, create, delete, star, fork,
+//! the CI events (workflow_run, workflow_job, check_run, check_suite) and ping. Other events
+//! and actions are read but not rendered.
+
+mod ci;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::forge::{self, Repo};
+use crate::{Format, Options, Rendered, Skip, WebhookError, WebhookMessage};
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct User {
+    pub login: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct PushEvent {
+    #[serde(rename = "ref")]
+    git_ref: String,
+    after: String,
+    #[serde(default)]
+    compare: Option<String>,
+    #[serde(default)]
+    created: bool,
+    #[serde(default)]
+    deleted: bool,
+    #[serde(default)]
+    forced: bool,
+    #[serde(default)]
+    commits: Vec<PushCommit>,
+    repository: Repo,
+    pusher: Pusher,
+    #[serde(default)]
+    sender: Option<User>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Pusher {
+    name: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct PushCommit {
+    id: String,
+    message: String,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    author: Option<CommitAuthor>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CommitAuthor {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub username: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Branch {
+    #[serde(rename = "ref")]
+    name: String,
+    #[serde(default)]
+    sha: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PullRequest {
+    number: u64,
+    title: String,
+    #[serde(default)]
+    html_url: Option<String>,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    merged: Option<bool>,
+    #[serde(default)]
+    draft: Option<bool>,
+    head: Branch,
+    base: Branch,
+}
+
+impl PullRequest {
+    fn model(&self) -> forge::Pull<'_> {
+        forge::Pull {
+            number: self.number,
+            title: &self.title,
+            url: self.html_url.as_deref(),
+            body: self.body.as_deref(),
+            head: &self.head.name,
+            base: &self.base.name,
+            head_sha: self.head.sha.as_deref(),
+            merged: self.merged.unwrap_or(false),
+            draft: self.draft.unwrap_or(false),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Named {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    login: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PullRequestEvent {
+    action: String,
+    pull_request: PullRequest,
+    repository: Repo,
+    sender: User,
+    #[serde(default)]
+    requested_reviewer: Option<Named>,
+    #[serde(default)]
+    requested_team: Option<Named>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Review {
+    state: String,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    html_url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ReviewEvent {
+    action: String,
+    review: Review,
+    pull_request: PullRequest,
+    repository: Repo,
+    sender: User,
+}
+
+#[derive(Debug, Deserialize)]
+struct Comment {
+    body: String,
+    #[serde(default)]
+    html_url: Option<String>,
+    #[serde(default)]
+    path: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ReviewCommentEvent {
+    action: String,
+    comment: Comment,
+    pull_request: PullRequest,
+    repository: Repo,
+    sender: User,
+}
+
+#[derive(Debug, Deserialize)]
+struct Issue {
+    number: u64,
+    title: String,
+    #[serde(default)]
+    html_url: Option<String>,
+    #[serde(default)]
+    body: Option<String>,
+    /// Present when the issue is a pull request.
+    #[serde(default)]
+    pull_request: Option<Value>,
+}
+
+impl Issue {
+    fn model(&self) -> forge::Issue<'_> {
+        forge::Issue {
+            number: self.number,
+            title: &self.title,
+            url: self.html_url.as_deref(),
+            body: self.body.as_deref(),
+            is_pull: self.pull_request.is_some(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct IssuesEvent {
+    action: String,
+    issue: Issue,
+    repository: Repo,
+    sender: User,
+}
+
+#[derive(Debug, Deserialize)]
+struct IssueCommentEvent {
+    action: String,
+    issue: Issue,
+    comment: Comment,
+    repository: Repo,
+    sender: User,
+}
+
+#[derive(Debug, Deserialize)]
+struct Release {
+    tag_name: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    html_url: Option<String>,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    prerelease: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct ReleaseEvent {
+    action: String,
+    release: Release,
+    repository: Repo,
+    sender: User,
+}
+
+#[derive(Debug, Deserialize)]
+struct RefEvent {
+    #[serde(rename = "ref")]
+    git_ref: String,
+    ref_type: String,
+    repository: Repo,
+    sender: User,
+}
+
+#[derive(Debug, Deserialize)]
+struct StarEvent {
+    action: String,
+    repository: Repo,
+    sender: User,
+}
+
+#[derive(Debug, Deserialize)]
+struct ForkEvent {
+    forkee: Repo,
+    repository: Repo,
+    sender: User,
+}
+
+/// Deserializes `payload` as the shape of `event`.
+pub(crate) fn parse<'v, T: Deserialize<'v>>(
+    format: Format,
+    event: &str,
+    payload: &'v Value,
+) -> Result<T, WebhookError> {
+    T::deserialize(payload).map_err(|e| WebhookError::invalid(format, event, &e))
+}
+
+/// A rendered sentence, or `NotRendered` for an action this crate leaves out.
+pub(crate) fn post_or_skip(event: &str, action: &str, md: Option<String>) -> Rendered {
+    match md {
+        Some(md) => Rendered::post(event, Some(action), WebhookMessage::markdown(md)),
+        None => Rendered::skip(event, Some(action), Skip::NotRendered),
+    }
+}
+
+pub(crate) fn render(
+    event: &str,
+    payload: &Value,
+    options: &Options<'_>,
+) -> Result<Rendered, WebhookError> {
+    let f = Format::Github;
+    let post = |md: String| Rendered::post(event, None, WebhookMessage::markdown(md));
+    Ok(match event {
+        "ping" => Rendered::skip(event, None, Skip::Ping),
+        "push" => {
+            let p: PushEvent = parse(f, event, payload)?;
+            let pusher = p
+                .sender
+                .as_ref()
+                .map_or(p.pusher.name.as_str(), |s| &s.login);
+            post(forge::push(&forge::Push {
+                pusher,
+                repo: &p.repository,
+                git_ref: &p.git_ref,
+                after: &p.after,
+                compare: p.compare.as_deref(),
+                created: p.created,
+                deleted: p.deleted,
+                forced: p.forced,
+                total: p.commits.len(),
+                commits: p
+                    .commits
+                    .iter()
+                    .map(|c| forge::Commit {
+                        id: &c.id,
+                        url: c.url.as_deref(),
+                        message: &c.message,
+                        author: c
+                            .author
+                            .as_ref()
+                            .and_then(|a| a.username.as_deref().or(a.name.as_deref()))
+                            .unwrap_or(""),
+                    })
+                    .collect(),
+            }))
+        }
+        "pull_request" => {
+            let e: PullRequestEvent = parse(f, event, payload)?;
+            let reviewer = e
+                .requested_reviewer
+                .as_ref()
+                .and_then(|r| r.login.as_deref())
+                .or_else(|| e.requested_team.as_ref().and_then(|t| t.name.as_deref()));
+            let md = forge::pull(
+                &e.action,
+                &e.sender.login,
+                &e.repository,
+                &e.pull_request.model(),
+                reviewer,
+            );
+            post_or_skip(event, &e.action, md)
+        }
+        "pull_request_review" => {
+            let e: ReviewEvent = parse(f, event, payload)?;
+            let md = match e.action.as_str() {
+                "submitted" => forge::review(
+                    &e.review.state.to_ascii_lowercase(),
+                    &e.sender.login,
+                    &e.repository,
+                    &e.pull_request.model(),
+                    e.review.html_url.as_deref(),
+                    e.review.body.as_deref(),
+                ),
+                "dismissed" => Some(format!(
+                    "{} dismissed a review on pull request {} in {}.",
+                    forge::who(&e.sender.login),
+                    e.pull_request.model().md(),
+                    e.repository.md()
+                )),
+                _ => None,
+            };
+            post_or_skip(event, &e.action, md)
+        }
+        "pull_request_review_comment" => {
+            let e: ReviewCommentEvent = parse(f, event, payload)?;
+            let pr = e.pull_request.model();
+            let on = forge::Issue {
+                number: pr.number,
+                title: pr.title,
+                url: pr.url,
+                body: None,
+                is_pull: true,
+            };
+            let md = (e.action == "created").then(|| {
+                forge::comment(
+                    &e.sender.login,
+                    &e.repository,
+                    &on,
+                    e.comment.html_url.as_deref(),
+                    &e.comment.body,
+                    e.comment.path.as_deref(),
+                )
+            });
+            post_or_skip(event, &e.action, md)
+        }
+        "issues" => {
+            let e: IssuesEvent = parse(f, event, payload)?;
+            let md = forge::issue(&e.action, &e.sender.login, &e.repository, &e.issue.model());
+            post_or_skip(event, &e.action, md)
+        }
+        "issue_comment" => {
+            let e: IssueCommentEvent = parse(f, event, payload)?;
+            let md = (e.action == "created").then(|| {
+                forge::comment(
+                    &e.sender.login,
+                    &e.repository,
+                    &e.issue.model(),
+                    e.comment.html_url.as_deref(),
+                    &e.comment.body,
+                    None,
+                )
+            });
+            post_or_skip(event, &e.action, md)
+        }
+        "release" => {
+            let e: ReleaseEvent = parse(f, event, payload)?;
+            let r = &e.release;
+            let md = (e.action == "published").then(|| {
+                forge::release(
+                    &e.sender.login,
+                    &e.repository,
+                    r.name.as_deref(),
+                    &r.tag_name,
+                    r.html_url.as_deref(),
+                    r.body.as_deref(),
+                    r.prerelease,
+                )
+            });
+            post_or_skip(event, &e.action, md)
+        }
+        "create" | "delete" => {
+            let e: RefEvent = parse(f, event, payload)?;
+            let verb = if event == "create" {
+                "created"
+            } else {
+                "deleted"
+            };
+            post(forge::created_or_deleted(
+                verb,
+                &e.sender.login,
+                &e.repository,
+                &e.ref_type,
+                &e.git_ref,
+            ))
+        }
+        "star" => {
+            let e: StarEvent = parse(f, event, payload)?;
+            let who = forge::who(&e.sender.login);
+            let repo = e.repository.md();
+            let md = match e.action.as_str() {
+                "created" => Some(match e.repository.stargazers_count {
+                    Some(n) => format!("{who} starred {repo} ⭐ ({n} stars)."),
+                    None => format!("{who} starred {repo} ⭐."),
+                }),
+                "deleted" => Some(format!("{who} unstarred {repo}.")),
+                _ => None,
+            };
+            post_or_skip(event, &e.action, md)
+        }
+        "fork" => {
+            let e: ForkEvent = parse(f, event, payload)?;
+            post(format!(
+                "{} forked {} to {}.",
+                forge::who(&e.sender.login),
+                e.repository.md(),
+                e.forkee.md()
+            ))
+        }
+        "workflow_run" | "workflow_job" | "check_run" | "check_suite" => {
+            ci::render(event, payload, options)?
+        }
+        _ => {
+            if !payload.is_object() {
+                return Err(WebhookError::UnknownShape);
+            }
+            let action = payload.get("action").and_then(Value::as_str);
+            Rendered::skip(event, action, Skip::NotRendered)
+        }
+    })
+}
