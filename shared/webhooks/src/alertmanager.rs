@@ -59,6 +59,9 @@ struct Notification {
     alerts: Vec<Alert>,
     #[serde(default)]
     truncated_alerts: u64,
+    /// Grafana's organisation: only Grafana sends it.
+    #[serde(default)]
+    org_id: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -222,9 +225,12 @@ pub(crate) fn render(payload: &Value) -> Result<Rendered, WebhookError> {
         list.push(format!("- {} and {more} more.", text::ELLIPSIS));
     }
     let source = n.external_url.as_deref().and_then(safe_http_url);
-    let source_md = source
-        .as_deref()
-        .map(|u| link("Open in Alertmanager", Some(u)));
+    let source_name = if n.org_id.is_some() {
+        "Open in Grafana"
+    } else {
+        "Open in Alertmanager"
+    };
+    let source_md = source.as_deref().map(|u| link(source_name, Some(u)));
 
     let mut body_parts = vec![heading.clone()];
     body_parts.extend(details.iter().cloned());

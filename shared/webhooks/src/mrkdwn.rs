@@ -142,6 +142,17 @@ impl Translator {
             self.control(inner, out);
             return Some(end + 2);
         }
+        if let Some(after) = rest.strip_prefix(':') {
+            // An emoji short code (`:white_check_mark:`) is kept as written.
+            let name_len = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+')))
+                .unwrap_or(after.len());
+            if name_len > 0 && after[name_len..].starts_with(':') {
+                out.push_str(&rest[..name_len + 2]);
+                return Some(name_len + 2);
+            }
+            return None;
+        }
         if rest.starts_with('[') && self.links {
             return self.markdown_link(rest, out);
         }
@@ -331,6 +342,10 @@ mod tests {
             "2\\*3\\*4 a \\* b snake\\_case\\_name"
         );
         assert_eq!(md("**already** ~~md~~"), "**already** ~~md~~");
+        assert_eq!(
+            md(":white_check_mark: a_b :+1:"),
+            ":white_check_mark: a\\_b :+1:"
+        );
         assert_eq!(md("run `cargo <b>` now"), "run `cargo <b>` now");
         assert_eq!(
             md("```fn main() {}\n&lt;x&gt;```"),
