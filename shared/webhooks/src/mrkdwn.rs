@@ -365,4 +365,58 @@ mod tests {
         assert_eq!(md("<b onclick=x>hi</b>"), "\\<b onclick=x>hi\\</b>");
         assert_eq!(md("a < b"), "a \\< b");
     }
+
+    #[test]
+    fn odd_input_never_panics_and_mentions_only_explicitly() {
+        let pieces = [
+            "é",
+            "*",
+            "_",
+            "~",
+            "`",
+            "```",
+            "<",
+            ">",
+            "|",
+            "&",
+            ";",
+            ":",
+            "[",
+            "]",
+            "(",
+            ")",
+            "@",
+            "!",
+            "#",
+            "\\",
+            "\n",
+            " ",
+            "https://x.y",
+            "&amp;",
+            "&lt;",
+            "日本",
+            "🔥",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let s = format!("{a}{b}{c}{a}x{c}{b}");
+                    for md in [translate(&s, false), translate(&s, true), plain(&s)] {
+                        let html = pulldown_cmark::Parser::new(&md).any(|e| {
+                            matches!(
+                                e,
+                                pulldown_cmark::Event::Html(_)
+                                    | pulldown_cmark::Event::InlineHtml(_)
+                            )
+                        });
+                        assert!(!html, "{s:?} → {md:?} holds HTML");
+                    }
+                    assert!(
+                        mentions::parse(&text::escape(&s)).is_empty(),
+                        "{s:?} mentions"
+                    );
+                }
+            }
+        }
+    }
 }
