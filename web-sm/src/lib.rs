@@ -7,14 +7,14 @@
 //! it renders each event once, whatever the number of its viewers.
 
 pub mod config;
-pub mod handlers;
+pub mod live;
+pub mod pages;
+pub mod render;
 pub mod routes;
 pub mod state;
-pub mod templates;
 
 use std::sync::Arc;
 
-use ajet_realtime::frame::JsonFrames;
 use ajet_realtime::run::Listen;
 
 pub use routes::router;
@@ -27,9 +27,10 @@ pub async fn serve(config: config::Config) -> anyhow::Result<()> {
         addr: config.addr,
         addr_variable: "AJET_WEB_SM_ADDR",
     };
-    // The browsers are sent the envelopes as JSON.
-    ajet_realtime::run::serve(listen, &config.sessions, Arc::new(JsonFrames), |sessions| {
-        Ok(router(AppState::new(sessions, templates::environment()?)))
+    let renderer = Arc::new(render::Renderer::new()?);
+    let frames = Arc::new(live::PageFrames::new(renderer.clone()));
+    ajet_realtime::run::serve(listen, &config.sessions, frames, |sessions| {
+        Ok(router(AppState::new(sessions, renderer)))
     })
     .await
 }

@@ -1,22 +1,47 @@
-//! Every route of the web session manager: its pages, and the live stream and its
-//! signals, shared with tui-sm.
+//! Every route of the web session manager: its pages and static files, and the live
+//! stream and its signals, shared with tui-sm.
 
 use ajet_realtime::handlers;
 use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
 use axum::routing::{get, post};
 
-use crate::handlers::home;
+use crate::pages::{assets, channel};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(ajet_telemetry::health))
         .route("/ready", get(handlers::ready))
-        .route("/", get(home::home))
+        .route("/", get(channel::home))
+        .route(
+            "/c/{community}/{channel}",
+            get(channel::community_channel).post(channel::post_to_community_channel),
+        )
+        .route(
+            "/dm/{id}",
+            get(channel::dm_channel).post(channel::post_to_dm),
+        )
+        .route("/static/{name}", get(assets::asset))
         .route("/events", get(handlers::open_stream))
         .route("/events/typing", post(handlers::typing))
         .route("/events/view", post(handlers::switch_view))
-        .fallback(ajet_telemetry::not_found)
+        .fallback(not_found)
         .layer(axum::middleware::from_fn(ajet_telemetry::trace_requests))
         .with_state(state)
+}
+
+/// Pages that do not exist get the page that says so; anything else the usual JSON 404.
+async fn not_found(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if wants_html {
+        channel::not_found(&state)
+    } else {
+        ajet_telemetry::not_found().await
+    }
 }

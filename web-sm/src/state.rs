@@ -6,6 +6,8 @@ use std::sync::Arc;
 use ajet_realtime::session::Sessions;
 use axum::extract::FromRef;
 
+use crate::render::Renderer;
+
 /// Cheap to clone; derefs to [`Inner`].
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -13,16 +15,13 @@ pub struct AppState(Arc<Inner>);
 pub struct Inner {
     /// The api (without a token; each request adds its user's), the hub, the stop signal.
     pub sessions: Sessions,
-    /// Templates, parsed once at start.
-    pub templates: minijinja::Environment<'static>,
+    /// Templates and markdown, shared with the live stream's framer.
+    pub renderer: Arc<Renderer>,
 }
 
 impl AppState {
-    pub fn new(sessions: Sessions, templates: minijinja::Environment<'static>) -> Self {
-        Self(Arc::new(Inner {
-            sessions,
-            templates,
-        }))
+    pub fn new(sessions: Sessions, renderer: Arc<Renderer>) -> Self {
+        Self(Arc::new(Inner { sessions, renderer }))
     }
 }
 

@@ -1,0 +1,280 @@
+// The web client in a real browser: Debian's Chromium, headless, driven by playwright-core.
+//
+// Run by the end-to-end test `web` (e2e/tests/web.rs), which starts the four services
+// and passes: AJET_BASE (the gateway), AJET_ALICE and AJET_BOB (session tokens of two
+// members of the default community), AJET_SCREENSHOTS (a folder the run keeps) and
+// AJET_CHROMIUM (the browser). Exits non-zero with a sentence naming the first failure.
+
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { chromium } from 'playwright-core';
+
+const base = process.env.AJET_BASE;
+const tokens = { alice: process.env.AJET_ALICE, bob: process.env.AJET_BOB };
+const shots = process.env.AJET_SCREENSHOTS;
+const executablePath = process.env.AJET_CHROMIUM || '/usr/bin/chromium';
+const WAIT = 10_000;
+
+mkdirSync(shots, { recursive: true });
+
+// ---------------------------------------------------------------------------- the api
+
+async function api(who, method, path, body) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      Authorization: `Bearer ${tokens[who]}`,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+const me = await api('alice', 'GET', '/api/me');
+const community = me.communities[0];
+const { channels } = await api('alice', 'GET', '/api/channels');
+const general = channels.find((c) => c.name === 'general');
+assert.ok(general, 'alice is in #general');
+
+async function channel(name, topic) {
+  const created = await api('alice', 'POST', `/api/communities/${community.id}/channels`, { name, topic });
+  await api('bob', 'POST', `/api/channels/${created.id}/join`);
+  return created;
+}
+const random = await channel('random', 'off topic');
+const history = await channel('history', 'a long one');
+
+const urlOf = (name) => `${base}/c/${community.slug}/${name}`;
+
+// ---------------------------------------------------------------------------- the browser
+
+// playwright gives every launch a fresh, empty profile of its own.
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+  ],
+});
+const problems = [];
+
+async function person(who, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  await context.addCookies([{ name: 'ajet_session', value: tokens[who], url: base }]);
+  await context.addInitScript(() => {
+    window.__xss = undefined;
+  });
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const where = m.location().url || '';
+    // The 404 pages this test opens on purpose are logged by the browser as failed loads.
+    if (/no-such-channel|\/secret$/.test(where) && /404/.test(m.text())) return;
+    problems.push(`${who}: console error at ${where}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`${who}: page error: ${e.message}`));
+  page.on('dialog', (d) => {
+    problems.push(`${who}: a dialog opened: ${d.message()}`);
+    d.dismiss();
+  });
+  return { context, page };
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(shots, `${name}.png`) });
+}
+
+const messagesIn = (page) => page.locator('#messages article.msg');
+
+async function step(name, body) {
+  const started = Date.now();
+  try {
+    await body();
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    console.log(`FAIL ${name}: ${error.message}`);
+    throw error;
+  }
+}
+
+try {
+  const alice = await person('alice');
+  const bob = await person('bob');
+
+  await step('both open #general', async () => {
+    await alice.page.goto(urlOf('general'));
+    await bob.page.goto(urlOf('general'));
+    await alice.page.waitForSelector('#composer-text');
+    await bob.page.waitForSelector('#composer-text');
+    assert.equal(await alice.page.locator('.channel-head h1').innerText(), '#general');
+  });
+
+  await step('a message typed by alice appears once in both tabs and her composer clears', async () => {
+    await alice.page.fill('#composer-text', 'hello **bob**');
+    await alice.page.press('#composer-text', 'Enter');
+    await bob.page.locator('#messages article.msg', { hasText: 'hello bob' }).waitFor({ timeout: WAIT });
+    await alice.page.locator('#messages article.msg', { hasText: 'hello bob' }).waitFor({ timeout: WAIT });
+    assert.equal(await alice.page.inputValue('#composer-text'), '');
+    await alice.page.waitForTimeout(500);
+    assert.equal(await messagesIn(alice.page).filter({ hasText: 'hello bob' }).count(), 1);
+    assert.equal(await messagesIn(bob.page).filter({ hasText: 'hello bob' }).count(), 1);
+    assert.equal(await bob.page.locator('#messages article.msg strong', { hasText: 'bob' }).count(), 1);
+  });
+
+  await step('Shift+Enter breaks the line, Enter sends both lines as one message', async () => {
+    await bob.page.fill('#composer-text', 'line one');
+    await bob.page.press('#composer-text', 'Shift+Enter');
+    await bob.page.type('#composer-text', 'line two');
+    await bob.page.press('#composer-text', 'Enter');
+    const sent = alice.page.locator('#messages article.msg', { hasText: 'line two' });
+    await sent.waitFor({ timeout: WAIT });
+    assert.match(await sent.innerText(), /line one\s+line two/);
+  });
+
+  await step('typing shows in the other tab and clears', async () => {
+    await bob.page.type('#composer-text', 'thinking');
+    await alice.page.locator('#typing', { hasText: 'bob is typing' }).waitFor({ timeout: WAIT });
+    await bob.page.fill('#composer-text', '');
+    await bob.page.dispatchEvent('#composer-text', 'input');
+    await alice.page.locator('#typing:empty').waitFor({ timeout: WAIT });
+  });
+
+  await step('edit, reaction, thread reply and delete reach the other tab live', async () => {
+    const posted = await api('bob', 'POST', `/api/channels/${general.id}/messages`, { body: 'first version' });
+    const article = alice.page.locator(`#m-${posted.id}`);
+    await article.waitFor({ timeout: WAIT });
+    await api('bob', 'PATCH', `/api/messages/${posted.id}`, { body: 'second version' });
+    await article.locator('.body', { hasText: 'second version' }).waitFor({ timeout: WAIT });
+    await article.locator('.edited').waitFor({ timeout: WAIT });
+    await api('bob', 'PUT', `/api/messages/${posted.id}/reactions/${encodeURIComponent('👍')}`);
+    await article.locator('.chip', { hasText: '1' }).waitFor({ timeout: WAIT });
+    await api('alice', 'POST', `/api/channels/${general.id}/messages`, { body: 'a reply', parent_id: posted.id });
+    await article.locator('.replies', { hasText: '1 reply' }).waitFor({ timeout: WAIT });
+    assert.equal(await messagesIn(alice.page).filter({ hasText: 'a reply' }).count(), 0, 'replies stay in the thread');
+    await api('bob', 'DELETE', `/api/messages/${posted.id}`);
+    await article.locator('.tombstone').waitFor({ timeout: WAIT });
+  });
+
+  await step('a message in another channel raises its unread badge, and viewing it clears it', async () => {
+    await api('bob', 'POST', `/api/channels/${random.id}/messages`, { body: 'over here' });
+    const badge = alice.page.locator(`#side-${random.id} .unread-badge`);
+    await badge.waitFor({ state: 'visible', timeout: WAIT });
+    assert.equal(await badge.innerText(), '1');
+    await alice.page.click(`#side-${random.id}`);
+    await alice.page.locator('#messages article.msg', { hasText: 'over here' }).waitFor({ timeout: WAIT });
+    await alice.page.goto(urlOf('general'));
+    assert.equal(await alice.page.locator(`#side-${random.id} .unread-badge`).isVisible(), false);
+  });
+
+  await step('scrolling up goes through 120 messages with no gap or repeat', async () => {
+    for (let i = 1; i <= 120; i += 1) {
+      await api('bob', 'POST', `/api/channels/${history.id}/messages`, { body: `history ${i}` });
+    }
+    await alice.page.goto(urlOf('history'));
+    await alice.page.locator('#messages article.msg', { hasText: 'history 120' }).waitFor({ timeout: WAIT });
+    for (let round = 0; round < 10 && (await alice.page.locator('#older').count()) > 0; round += 1) {
+      const before = await messagesIn(alice.page).count();
+      await alice.page.locator('#scroller').evaluate((el) => {
+        el.scrollTop = 0;
+      });
+      await alice.page.waitForFunction((n) => document.querySelectorAll('#messages article.msg').length > n, before, { timeout: WAIT });
+    }
+    const bodies = await messagesIn(alice.page).locator('.body').allInnerTexts();
+    assert.deepEqual(bodies, Array.from({ length: 120 }, (_, i) => `history ${i + 1}`));
+  });
+
+  await step('message bodies and topics carrying injection strings render inert', async () => {
+    const corpus = [
+      '<script>window.__xss = 1</script>',
+      '<img src=x onerror="window.__xss = 2">',
+      '[click](javascript:window.__xss=3)',
+      '<svg onload="window.__xss = 4"><circle r=5></svg>',
+      '<a href="javascript:window.__xss=5">x</a>',
+      '"><img src=x onerror=window.__xss=6>',
+      '<iframe src="javascript:window.__xss=7"></iframe>',
+      '<div style="background:url(javascript:window.__xss=8)">broken <b>markup',
+    ];
+    const target = await channel('xss', corpus[1]);
+    for (const body of corpus) await api('bob', 'POST', `/api/channels/${target.id}/messages`, { body });
+    await alice.page.goto(urlOf('xss'));
+    await alice.page.locator('#messages article.msg').nth(corpus.length - 1).waitFor({ timeout: WAIT });
+    for (const body of corpus) await api('bob', 'POST', `/api/channels/${target.id}/messages`, { body: `live ${body}` });
+    await alice.page.locator('#messages article.msg').nth(2 * corpus.length - 1).waitFor({ timeout: WAIT });
+    await alice.page.waitForTimeout(300);
+    assert.equal(await alice.page.evaluate(() => window.__xss), undefined, 'no injected script ran');
+    assert.equal(await alice.page.locator('#messages script, #messages iframe, #messages svg, #messages img').count(), 0);
+    assert.equal(await alice.page.locator('#messages [onerror], #messages [onload], #messages a[href^="javascript"]').count(), 0);
+    assert.match(await alice.page.locator('.topic').innerText(), /<img src=x onerror/);
+  });
+
+  await step('a channel that does not exist and one that is not yours get the same 404 page', async () => {
+    const missing = await alice.page.goto(`${base}/c/${community.slug}/no-such-channel`);
+    assert.equal(missing.status(), 404);
+    const missingText = await alice.page.locator('main').innerText();
+    const secret = await api('bob', 'POST', `/api/communities/${community.id}/channels`, { name: 'secret', visibility: 'private' });
+    const hidden = await alice.page.goto(`${base}/c/${community.slug}/${secret.name}`);
+    assert.equal(hidden.status(), 404);
+    assert.equal(await alice.page.locator('main').innerText(), missingText);
+  });
+
+  await step('without JavaScript the history reads and a plain form post lands', async () => {
+    const plain = await person('alice', { javaScriptEnabled: false });
+    await plain.page.goto(urlOf('general'));
+    assert.ok((await messagesIn(plain.page).filter({ hasText: 'hello bob' }).count()) === 1);
+    await plain.page.fill('#composer-text', 'sent without javascript');
+    await Promise.all([plain.page.waitForNavigation(), plain.page.click('#composer button[type=submit]')]);
+    assert.equal(await messagesIn(plain.page).filter({ hasText: 'sent without javascript' }).count(), 1);
+    await bob.page.locator('#messages article.msg', { hasText: 'sent without javascript' }).waitFor({ timeout: WAIT });
+    await plain.context.close();
+  });
+
+  await step('screenshots: light and dark, desktop and phone', async () => {
+    await alice.page.goto(urlOf('general'));
+    await alice.page.waitForSelector('#composer-text');
+    for (const scheme of ['light', 'dark']) {
+      await alice.page.emulateMedia({ colorScheme: scheme });
+      await alice.page.setViewportSize({ width: 1280, height: 800 });
+      await shot(alice.page, `channel-desktop-${scheme}`);
+      await alice.page.setViewportSize({ width: 390, height: 844 });
+      await shot(alice.page, `channel-phone-${scheme}`);
+      await alice.page.click('.nav-button');
+      await shot(alice.page, `sidebar-phone-${scheme}`);
+      await alice.page.click('.nav-button', { position: { x: 5, y: 5 } });
+    }
+    await alice.page.setViewportSize({ width: 1280, height: 800 });
+    await alice.page.emulateMedia({ colorScheme: 'light' });
+    await alice.page.goto(`${base}/c/${community.slug}/no-such-channel`);
+    await shot(alice.page, 'not-found');
+  });
+
+  await step('accessibility: no serious or critical violations on the channel page', async () => {
+    for (const scheme of ['light', 'dark']) {
+      await alice.page.emulateMedia({ colorScheme: scheme });
+      await alice.page.goto(urlOf('general'));
+      await alice.page.waitForSelector('#composer-text');
+      const result = await new AxeBuilder({ page: alice.page }).analyze();
+      const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      assert.deepEqual(
+        bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`),
+        [],
+        `axe (${scheme})`,
+      );
+    }
+  });
+
+  assert.deepEqual(problems, [], 'no console errors, page errors or dialogs');
+  console.log('all browser checks passed');
+} finally {
+  await browser.close();
+}

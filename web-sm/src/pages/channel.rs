@@ -1,0 +1,291 @@
+//! A channel's page — `/c/<community>/<channel>` and `/dm/<id>` — its history (the latest
+//! page, or the page before `?before=<message>`) and its composer; and the plain form
+//! post that sends from it without JavaScript.
+
+use ajet_core::ErrorCode;
+use ajet_core::dto::{ChannelDto, MeDto, MessageDto};
+use ajet_sdk::{Client, PageCursor};
+use axum::Form;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::Viewer;
+use super::shell::{self, sidebar};
+use super::viewer::sign_in;
+use crate::render::history;
+use crate::state::AppState;
+
+/// Messages on one page of history.
+const PAGE: u32 = 50;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct HistoryQuery {
+    /// Show the page of messages before this one.
+    pub before: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Compose {
+    pub body: String,
+}
+
+/// Which channel a URL names.
+enum Pick {
+    Named { slug: String, name: String },
+    Dm(String),
+}
+
+/// `GET /c/{community}/{channel}`.
+pub async fn community_channel(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    OriginalUri(uri): OriginalUri,
+    Path((slug, name)): Path<(String, String)>,
+    Query(query): Query<HistoryQuery>,
+) -> Response {
+    let pick = Pick::Named { slug, name };
+    show(&state, &viewer.api, &uri, pick, query, None).await
+}
+
+/// `GET /dm/{id}`.
+pub async fn dm_channel(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<String>,
+    Query(query): Query<HistoryQuery>,
+) -> Response {
+    show(&state, &viewer.api, &uri, Pick::Dm(id), query, None).await
+}
+
+/// `POST /c/{community}/{channel}`: sends the form's message, then back to the channel.
+pub async fn post_to_community_channel(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    OriginalUri(uri): OriginalUri,
+    Path((slug, name)): Path<(String, String)>,
+    Form(form): Form<Compose>,
+) -> Response {
+    let pick = Pick::Named { slug, name };
+    post(&state, &viewer.api, &uri, pick, form).await
+}
+
+/// `POST /dm/{id}`.
+pub async fn post_to_dm(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<String>,
+    Form(form): Form<Compose>,
+) -> Response {
+    post(&state, &viewer.api, &uri, Pick::Dm(id), form).await
+}
+
+/// `GET /`: the first channel the viewer has, or a word on how to get one.
+pub async fn home(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    OriginalUri(uri): OriginalUri,
+) -> Response {
+    match tokio::try_join!(viewer.api.me(), viewer.api.channels()) {
+        Ok((me, channels)) => {
+            let first = me
+                .communities
+                .iter()
+                .find_map(|community| {
+                    let mut mine: Vec<&ChannelDto> = channels
+                        .iter()
+                        .filter(|c| c.community_id == Some(community.id) && !c.archived)
+                        .collect();
+                    mine.sort_by(|a, b| a.name.cmp(&b.name));
+                    mine.iter()
+                        .find(|c| c.name.as_deref() == Some("general"))
+                        .or(mine.first())
+                        .copied()
+                })
+                .or(channels.first());
+            match first {
+                Some(channel) => Redirect::to(&shell::url(channel)).into_response(),
+                None => page(
+                    &state,
+                    "home.html",
+                    minijinja::context! { username => me.user.username },
+                    StatusCode::OK,
+                ),
+            }
+        }
+        Err(err) => api_failed(&state, &uri, &err),
+    }
+}
+
+async fn show(
+    state: &AppState,
+    api: &Client,
+    uri: &Uri,
+    pick: Pick,
+    query: HistoryQuery,
+    failed: Option<(StatusCode, String, String)>,
+) -> Response {
+    let (me, channels) = match tokio::try_join!(api.me(), api.channels()) {
+        Ok(found) => found,
+        Err(err) => return api_failed(state, uri, &err),
+    };
+    let Some(channel) = find(&channels, &pick) else {
+        return not_found(state);
+    };
+    let cursor = match query.before.as_deref().map(str::parse) {
+        Some(Ok(id)) => PageCursor::Before(id),
+        Some(Err(_)) => return not_found(state),
+        None => PageCursor::Latest,
+    };
+    let page_of = match api.messages(channel.id, cursor, PAGE).await {
+        Ok(page_of) => page_of,
+        Err(err) => return api_failed(state, uri, &err),
+    };
+    // Viewing the newest page marks the channel read (the count in the sidebar is the
+    // one from before, as the reader has not seen the page yet).
+    if matches!(cursor, PageCursor::Latest)
+        && let Some(last) = page_of.messages.last()
+        && last.seq > channel.last_read_seq
+    {
+        let api = api.clone();
+        let (channel_id, message_id) = (channel.id, last.id);
+        tokio::spawn(async move {
+            if let Err(err) = api.mark_read(channel_id, Some(message_id)).await {
+                tracing::warn!(error = %err, "could not mark the channel read");
+            }
+        });
+    }
+    let (status, error, draft) = failed.unwrap_or((StatusCode::OK, String::new(), String::new()));
+    page(
+        state,
+        "channel.html",
+        context(
+            state,
+            &me,
+            &channels,
+            channel,
+            &page_of.messages,
+            page_of.has_more,
+            error,
+            draft,
+        ),
+        status,
+    )
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one page's parts, named at the one call"
+)]
+fn context(
+    state: &AppState,
+    me: &MeDto,
+    channels: &[ChannelDto],
+    channel: &ChannelDto,
+    messages: &[MessageDto],
+    has_more: bool,
+    error: String,
+    draft: String,
+) -> minijinja::Value {
+    let side = sidebar(me, channels, Some(channel));
+    minijinja::context! {
+        me => minijinja::context! { id => me.user.id.to_string(), username => me.user.username },
+        communities => side.communities,
+        dms => side.dms,
+        channel => minijinja::context! {
+            id => channel.id.to_string(),
+            name => channel.name,
+            title => shell::title(channel, me),
+            is_dm => channel.community_id.is_none(),
+            topic => channel.topic,
+            archived => channel.archived,
+            url => shell::url(channel),
+            last_read_seq => channel.last_read_seq,
+        },
+        history => history(&state.renderer, messages),
+        has_more,
+        oldest => messages.first().map(|m| m.id.to_string()),
+        error,
+        draft,
+    }
+}
+
+async fn post(state: &AppState, api: &Client, uri: &Uri, pick: Pick, form: Compose) -> Response {
+    let channels = match api.channels().await {
+        Ok(channels) => channels,
+        Err(err) => return api_failed(state, uri, &err),
+    };
+    let Some(channel) = find(&channels, &pick) else {
+        return not_found(state);
+    };
+    if form.body.trim().is_empty() {
+        let failed = (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Write something first.".into(),
+            form.body,
+        );
+        return show(state, api, uri, pick, HistoryQuery::default(), Some(failed)).await;
+    }
+    match api.send_message(channel.id, &form.body).await {
+        Ok(_) => Redirect::to(&shell::url(channel)).into_response(),
+        Err(ajet_sdk::Error::Api { status, body }) if body.error != ErrorCode::Unauthorized => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+            let failed = (status, format!("Not sent: {}", body.message), form.body);
+            show(state, api, uri, pick, HistoryQuery::default(), Some(failed)).await
+        }
+        Err(err) => api_failed(state, uri, &err),
+    }
+}
+
+fn find<'a>(channels: &'a [ChannelDto], pick: &Pick) -> Option<&'a ChannelDto> {
+    match pick {
+        Pick::Named { slug, name } => channels.iter().find(|c| {
+            c.community_slug.as_deref() == Some(slug.as_str())
+                && c.name.as_deref() == Some(name.as_str())
+        }),
+        Pick::Dm(id) => channels
+            .iter()
+            .find(|c| c.community_id.is_none() && c.id.to_string() == *id),
+    }
+}
+
+/// The api said no: a lapsed session goes to sign in (and comes back), anything else is a
+/// page that says the server is not answering.
+fn api_failed(state: &AppState, uri: &Uri, err: &ajet_sdk::Error) -> Response {
+    if err.code() == Some(ErrorCode::Unauthorized) {
+        return sign_in(uri);
+    }
+    if err.code() == Some(ErrorCode::NotFound) || err.code() == Some(ErrorCode::Forbidden) {
+        return not_found(state);
+    }
+    tracing::warn!(error = %err, "the api failed a page");
+    page(
+        state,
+        "home.html",
+        minijinja::context! { error => "The server is not answering right now; reload in a moment." },
+        StatusCode::SERVICE_UNAVAILABLE,
+    )
+}
+
+/// The one page for a channel or message that does not exist and one that is not yours.
+pub fn not_found(state: &AppState) -> Response {
+    page(
+        state,
+        "not_found.html",
+        minijinja::context! {},
+        StatusCode::NOT_FOUND,
+    )
+}
+
+fn page(state: &AppState, name: &str, ctx: minijinja::Value, status: StatusCode) -> Response {
+    match state.renderer.page(name, ctx) {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, template = name, "a page failed to render");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! Everything the web pages show, rendered on the server: the templates, a message's
+//! markdown turned into sanitised HTML, and the view of a message that the channel page
+//! and the live stream both draw with the same template.
+//!
+//! One [`Renderer`] is built at start and shared by the page handlers and the live
+//! stream's framer, so that a message looks the same whether it came with the page or
+//! arrived while the page was open.
+
+use ajet_core::dto::MessageDto;
+use ajet_core::mentions::{self, Mention};
+use chrono::{DateTime, Utc};
+use minijinja::Environment;
+use pulldown_cmark::{Options, Parser};
+use serde::Serialize;
+
+const TEMPLATES: [(&str, &str); 6] = [
+    ("base.html", include_str!("../templates/base.html")),
+    ("home.html", include_str!("../templates/home.html")),
+    ("app.html", include_str!("../templates/app.html")),
+    ("channel.html", include_str!("../templates/channel.html")),
+    ("message.html", include_str!("../templates/message.html")),
+    (
+        "not_found.html",
+        include_str!("../templates/not_found.html"),
+    ),
+];
+
+/// The templates (parsed once; autoescape on for `.html`, so every piece of user text is
+/// escaped) and the sanitiser of rendered markdown.
+pub struct Renderer {
+    templates: Environment<'static>,
+    sanitizer: ammonia::Builder<'static>,
+}
+
+impl Renderer {
+    pub fn new() -> Result<Self, minijinja::Error> {
+        let mut templates = Environment::new();
+        for (name, source) in TEMPLATES {
+            templates.add_template(name, source)?;
+        }
+        let mut sanitizer = ammonia::Builder::default();
+        sanitizer
+            .url_schemes(["http", "https", "mailto"].into())
+            .link_rel(Some("noopener noreferrer nofollow"))
+            .set_tag_attribute_value("a", "target", "_blank")
+            // Images in messages would load from anywhere (and the page's CSP allows
+            // only this origin): a link to them is kept instead.
+            .rm_tags(["img"]);
+        Ok(Self {
+            templates,
+            sanitizer,
+        })
+    }
+
+    /// Renders the page template `name`.
+    pub fn page(&self, name: &str, ctx: minijinja::Value) -> Result<String, minijinja::Error> {
+        self.templates.get_template(name)?.render(ctx)
+    }
+
+    /// A message's markdown as HTML that is safe to put in a page: no script, no event
+    /// handler, no `javascript:` link; links open in a new tab without the opener.
+    pub fn markdown(&self, markdown: &str) -> String {
+        let options = Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES;
+        let mut html = String::with_capacity(markdown.len() + markdown.len() / 2);
+        pulldown_cmark::html::push_html(&mut html, Parser::new_ext(markdown, options));
+        self.sanitizer.clean(&html).to_string()
+    }
+
+    /// One message as the `<article>` the channel page lists, the same for every viewer:
+    /// what differs between viewers (mine, mentions of me) is marked by the page's script
+    /// from the article's data attributes.
+    pub fn message(&self, message: &MessageDto) -> Result<String, minijinja::Error> {
+        let view = MessageView::new(self, message, false);
+        self.templates
+            .get_template("message.html")?
+            .render(minijinja::context! { m => view })
+    }
+}
+
+/// What the message template draws.
+#[derive(Debug, Serialize)]
+pub struct MessageView {
+    pub id: String,
+    pub seq: i64,
+    pub author_id: String,
+    pub author: String,
+    /// The first letter of the author's name, for the avatar.
+    pub initial: String,
+    /// RFC 3339, for `<time datetime>` and for the page's script.
+    pub iso: String,
+    /// `HH:MM` (UTC; the page's script shows local time).
+    pub time: String,
+    /// `YYYY-MM-DD`, for day separators.
+    pub day: String,
+    pub body_html: String,
+    pub edited: bool,
+    pub deleted: bool,
+    pub reply_count: i32,
+    pub reactions: Vec<ReactionView>,
+    /// The usernames the message mentions, lower case, space-separated.
+    pub mentions: String,
+    /// Whether it mentions `@channel` or `@here`.
+    pub mentions_all: bool,
+    /// Whether it follows a message by the same author shortly before (drawn without
+    /// the author line).
+    pub continued: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReactionView {
+    pub emoji: String,
+    pub count: i64,
+    pub mine: bool,
+}
+
+impl MessageView {
+    pub fn new(renderer: &Renderer, m: &MessageDto, continued: bool) -> Self {
+        let mut mentioned = Vec::new();
+        let mut mentions_all = false;
+        if !m.deleted {
+            for mention in mentions::parse(&m.body) {
+                match mention {
+                    Mention::User(name) => mentioned.push(name.to_lowercase()),
+                    Mention::Channel | Mention::Here => mentions_all = true,
+                }
+            }
+        }
+        Self {
+            id: m.id.to_string(),
+            seq: m.seq,
+            author_id: m.author_id.to_string(),
+            author: m.author_username.clone(),
+            initial: m
+                .author_username
+                .chars()
+                .next()
+                .map(|c| c.to_uppercase().collect())
+                .unwrap_or_default(),
+            iso: m
+                .created_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            time: m.created_at.format("%H:%M").to_string(),
+            day: m.created_at.format("%Y-%m-%d").to_string(),
+            body_html: if m.deleted {
+                String::new()
+            } else {
+                renderer.markdown(&m.body)
+            },
+            edited: m.edited_at.is_some() && !m.deleted,
+            deleted: m.deleted,
+            reply_count: m.reply_count,
+            reactions: m
+                .reactions
+                .iter()
+                .map(|r| ReactionView {
+                    emoji: r.emoji.clone(),
+                    count: r.count,
+                    mine: r.reacted_by_me,
+                })
+                .collect(),
+            mentions: mentioned.join(" "),
+            mentions_all,
+            continued,
+        }
+    }
+}
+
+/// The messages of a page in order, each knowing whether it continues its author's run,
+/// with a day label where a new day starts.
+pub fn history(renderer: &Renderer, messages: &[MessageDto]) -> Vec<HistoryItem> {
+    let mut items = Vec::with_capacity(messages.len() + 4);
+    let mut previous: Option<&MessageDto> = None;
+    for m in messages {
+        let new_day =
+            previous.is_none_or(|p| p.created_at.date_naive() != m.created_at.date_naive());
+        if new_day {
+            items.push(HistoryItem {
+                day: Some(day_label(m.created_at)),
+                message: None,
+            });
+        }
+        let continued = !new_day
+            && previous.is_some_and(|p| {
+                p.author_id == m.author_id
+                    && !p.deleted
+                    && (m.created_at - p.created_at).num_minutes() < 5
+            });
+        items.push(HistoryItem {
+            day: None,
+            message: Some(MessageView::new(renderer, m, continued)),
+        });
+        previous = Some(m);
+    }
+    items
+}
+
+/// A day separator or a message.
+#[derive(Debug, Serialize)]
+pub struct HistoryItem {
+    pub day: Option<DayLabel>,
+    pub message: Option<MessageView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DayLabel {
+    pub iso: String,
+    pub label: String,
+}
+
+fn day_label(at: DateTime<Utc>) -> DayLabel {
+    DayLabel {
+        iso: at.format("%Y-%m-%d").to_string(),
+        label: at.format("%A, %-d %B %Y").to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ajet_core::{ChannelId, MessageId, UserId};
+
+    use super::*;
+
+    fn message(body: &str) -> MessageDto {
+        MessageDto {
+            id: MessageId::new(),
+            channel_id: ChannelId::new(),
+            seq: 1,
+            author_id: UserId::new(),
+            author_username: "<b>mallory</b>".into(),
+            parent_id: None,
+            body: body.into(),
+            created_at: Utc::now(),
+            edited_at: None,
+            deleted: false,
+            reply_count: 0,
+            last_reply_at: None,
+            reply_participants: vec![],
+            reactions: vec![],
+        }
+    }
+
+    #[test]
+    fn markdown_is_rendered_and_sanitised() {
+        let r = Renderer::new().unwrap();
+        let html = r.markdown("**bold** <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>");
+        assert!(html.contains("<strong>bold</strong>"));
+        assert!(!html.contains("<script"));
+        assert!(!html.contains("javascript:"));
+        assert!(!html.contains("onerror"));
+        assert!(!html.contains("<img"));
+        let link = r.markdown("[site](https://example.com)");
+        assert!(link.contains(r#"href="https://example.com""#));
+        assert!(link.contains(r#"target="_blank""#));
+        assert!(link.contains("noopener"));
+    }
+
+    #[test]
+    fn a_message_escapes_its_author_and_lists_its_mentions() {
+        let r = Renderer::new().unwrap();
+        let html = r.message(&message("hi @Alice and @here")).unwrap();
+        assert!(html.contains("&lt;b&gt;mallory"));
+        assert!(!html.contains("<b>mallory"));
+        assert!(html.contains(r#"data-mentions="alice""#));
+        assert!(html.contains("data-mentions-all"));
+    }
+
+    #[test]
+    fn consecutive_messages_by_one_author_are_grouped_and_days_separated() {
+        let r = Renderer::new().unwrap();
+        let first = message("one");
+        let mut second = message("two");
+        second.author_id = first.author_id;
+        second.created_at = first.created_at + chrono::Duration::minutes(1);
+        let mut third = message("three");
+        third.created_at = first.created_at + chrono::Duration::days(1);
+        let items = history(&r, &[first, second, third]);
+        let shape: Vec<_> = items
+            .iter()
+            .map(|i| match (&i.day, &i.message) {
+                (Some(_), _) => "day",
+                (_, Some(m)) if m.continued => "cont",
+                _ => "msg",
+            })
+            .collect();
+        assert_eq!(shape, ["day", "msg", "cont", "day", "msg"]);
+    }
+}

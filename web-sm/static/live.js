@@ -1,0 +1,510 @@
+// The live channel page: one event stream per tab (/events), a composer that sends
+// through the api and keeps what it could not send, and older history on scrolling up.
+//
+// Every message's HTML is rendered once on the server, for every viewer alike; what
+// differs between viewers (my own messages, mentions of me, local times) is marked here
+// from the article's data attributes. Nothing a person wrote is ever inserted as HTML
+// except that server-rendered, sanitised markup; everything else goes in as text.
+
+const body = document.body;
+const me = body.dataset.me;
+const myName = (body.dataset.meName || '').toLowerCase();
+const list = document.getElementById('messages');
+const scroller = document.getElementById('scroller');
+const channel = list?.dataset.channel;
+const composer = document.getElementById('composer');
+const textarea = document.getElementById('composer-text');
+const errorLine = document.getElementById('composer-error');
+const ephemeral = document.getElementById('ephemeral');
+const typingLine = document.getElementById('typing');
+
+const GROUP_MINUTES = 5;
+const TYPING_SHOWN_MS = 15000;
+const TYPING_RESEND_MS = 5000;
+
+// ------------------------------------------------------------------ drawing messages
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+
+function localDay(date) {
+  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
+}
+
+/** Marks what is mine and what mentions me, and shows times in local time. */
+function decorate(article) {
+  if (article.dataset.author === me) article.classList.add('mine');
+  const mentioned = (article.dataset.mentions || '').split(' ');
+  if (article.dataset.author !== me && (mentioned.includes(myName) || 'mentionsAll' in article.dataset)) {
+    article.classList.add('mentions-me');
+  }
+  const time = article.querySelector('time');
+  if (time) {
+    const at = new Date(time.dateTime);
+    time.textContent = timeFormat.format(at);
+    time.title = at.toLocaleString();
+  }
+  for (const chip of article.querySelectorAll('.chip')) chip.addEventListener('click', toggleReaction);
+}
+
+function relabelDay(day) {
+  const at = new Date(`${day.dataset.day}T12:00:00Z`);
+  const span = day.querySelector('span');
+  if (span && !Number.isNaN(at.getTime())) span.textContent = dayFormat.format(at);
+}
+
+function articles() {
+  return list ? list.querySelectorAll('article.msg') : [];
+}
+
+function nearBottom() {
+  return scroller && scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+}
+
+function scrollToBottom() {
+  if (scroller) scroller.scrollTop = scroller.scrollHeight;
+}
+
+function fromHtml(html) {
+  const template = document.createElement('template');
+  template.innerHTML = html;
+  return template.content.firstElementChild;
+}
+
+/** Appends a new message of the open channel, once, grouped like the server groups. */
+function appendMessage(message, html) {
+  if (document.getElementById(`m-${message.id}`)) return;
+  const article = fromHtml(html);
+  if (!article) return;
+  document.getElementById('empty')?.remove();
+  const stick = nearBottom() || message.author_id === me;
+  const at = new Date(message.created_at);
+  const all = articles();
+  const last = all[all.length - 1];
+  const lastDay = last ? localDay(new Date(last.dataset.ts)) : null;
+  if (lastDay !== localDay(at)) {
+    const day = document.createElement('h2');
+    day.className = 'day';
+    const span = document.createElement('span');
+    span.textContent = dayFormat.format(at);
+    day.append(span);
+    list.append(day);
+  } else if (
+    last &&
+    last.dataset.author === message.author_id &&
+    !last.classList.contains('deleted') &&
+    at - new Date(last.dataset.ts) < GROUP_MINUTES * 60000
+  ) {
+    article.classList.add('continued');
+  }
+  article.classList.add('fresh');
+  decorate(article);
+  list.append(article);
+  if (stick) scrollToBottom();
+  markRead(message.id);
+}
+
+function replaceBody(id, html) {
+  const article = document.getElementById(`m-${id}`);
+  const fresh = html && fromHtml(html);
+  if (!article || !fresh) return;
+  const body = fresh.querySelector('.body');
+  article.querySelector('.body').replaceWith(body);
+  if (!article.querySelector('.edited')) {
+    const edited = document.createElement('span');
+    edited.className = 'edited';
+    edited.textContent = '(edited)';
+    body.after(edited);
+  }
+}
+
+function tombstone(id) {
+  const article = document.getElementById(`m-${id}`);
+  if (!article) return;
+  article.classList.add('deleted');
+  article.classList.remove('mentions-me');
+  const text = document.createElement('p');
+  text.className = 'tombstone';
+  text.textContent = 'This message was deleted.';
+  article.querySelector('.body').replaceChildren(text);
+  article.querySelector('.reactions')?.replaceChildren();
+  article.querySelector('.edited')?.remove();
+}
+
+function setReplies(parentId, count) {
+  const article = document.getElementById(`m-${parentId}`);
+  if (!article) return;
+  let line = article.querySelector('.replies');
+  if (count <= 0) {
+    line?.remove();
+    return;
+  }
+  if (!line) {
+    line = document.createElement('p');
+    line.className = 'replies';
+    article.append(line);
+  }
+  line.textContent = `${count} ${count === 1 ? 'reply' : 'replies'}`;
+}
+
+function changeReaction(messageId, emoji, userId, delta) {
+  const article = document.getElementById(`m-${messageId}`);
+  const chips = article?.querySelector('.reactions');
+  if (!chips) return;
+  let chip = [...chips.querySelectorAll('.chip')].find((c) => c.dataset.emoji === emoji);
+  if (!chip && delta > 0) {
+    const item = document.createElement('li');
+    chip = document.createElement('button');
+    chip.type = 'button';
+    chip.className = 'chip';
+    chip.dataset.emoji = emoji;
+    chip.setAttribute('aria-pressed', 'false');
+    const glyph = document.createElement('span');
+    glyph.className = 'emoji';
+    glyph.textContent = emoji;
+    const count = document.createElement('span');
+    count.className = 'count';
+    count.textContent = '0';
+    chip.append(glyph, ' ', count);
+    chip.addEventListener('click', toggleReaction);
+    item.append(chip);
+    chips.append(item);
+  }
+  if (!chip) return;
+  const count = chip.querySelector('.count');
+  const next = Number(count.textContent) + delta;
+  if (next <= 0) {
+    chip.parentElement.remove();
+    return;
+  }
+  count.textContent = String(next);
+  if (userId === me) {
+    chip.classList.toggle('mine', delta > 0);
+    chip.setAttribute('aria-pressed', String(delta > 0));
+  }
+}
+
+async function toggleReaction(event) {
+  const chip = event.currentTarget;
+  const article = chip.closest('article.msg');
+  const mine = chip.classList.contains('mine');
+  const path = `/api/messages/${article.id.slice(2)}/reactions/${encodeURIComponent(chip.dataset.emoji)}`;
+  await api(mine ? 'DELETE' : 'PUT', path).catch(() => {});
+}
+
+// ------------------------------------------------------------------ the sidebar
+
+function bumpBadge(channelId, mentionsMe) {
+  const link = document.getElementById(`side-${channelId}`);
+  if (!link) {
+    refreshSidebar();
+    return;
+  }
+  link.classList.add('unread');
+  const unread = link.querySelector('.unread-badge');
+  unread.textContent = String(Number(unread.textContent || 0) + 1);
+  unread.hidden = false;
+  if (mentionsMe) {
+    const mention = link.querySelector('.mention-badge');
+    mention.textContent = String(Number(mention.textContent || 0) + 1);
+    mention.hidden = false;
+  }
+}
+
+let sidebarTimer = 0;
+/** Redraws the sidebar from the server (channels created, renamed, archived, joined, left). */
+function refreshSidebar() {
+  clearTimeout(sidebarTimer);
+  sidebarTimer = setTimeout(async () => {
+    const response = await fetch(location.href, { credentials: 'same-origin' }).catch(() => null);
+    if (!response?.ok) return;
+    const page = new DOMParser().parseFromString(await response.text(), 'text/html');
+    const fresh = page.querySelector('.sidebar');
+    if (fresh) document.querySelector('.sidebar')?.replaceWith(document.adoptNode(fresh));
+  }, 300);
+}
+
+// ------------------------------------------------------------------ typing
+
+const typists = new Map();
+
+function authorName(userId) {
+  for (const article of articles()) {
+    if (article.dataset.author === userId && !article.classList.contains('continued')) {
+      return article.querySelector('.author')?.textContent;
+    }
+  }
+  return null;
+}
+
+function showTyping() {
+  if (!typingLine) return;
+  const now = Date.now();
+  for (const [user, entry] of typists) if (entry.until < now) typists.delete(user);
+  const names = [...typists.values()].map((e) => e.name);
+  typingLine.textContent =
+    names.length === 0 ? '' :
+    names.length === 1 ? `${names[0]} is typing…` :
+    names.length === 2 ? `${names[0]} and ${names[1]} are typing…` :
+    'Several people are typing…';
+}
+setInterval(showTyping, 1000);
+
+let typingSentAt = 0;
+function sendTyping(typing) {
+  if (!channel) return;
+  const now = Date.now();
+  if (typing && now - typingSentAt < TYPING_RESEND_MS) return;
+  typingSentAt = typing ? now : 0;
+  fetch('/events/typing', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ channel_id: channel, typing }),
+  }).catch(() => {});
+}
+
+// ------------------------------------------------------------------ the stream
+
+function handle(event) {
+  const data = event.data || {};
+  switch (event.type) {
+    case 'message.created':
+      if (data.parent_id) break;
+      typists.delete(data.author_id);
+      showTyping();
+      if (data.channel_id === channel) appendMessage(data, event.html);
+      else if (data.author_id !== me) {
+        const article = fromHtml(event.html || '');
+        const mentioned = (article?.dataset.mentions || '').split(' ');
+        bumpBadge(data.channel_id, mentioned.includes(myName) || (article && 'mentionsAll' in article.dataset));
+      }
+      break;
+    case 'message.edited':
+      replaceBody(data.id, event.html);
+      break;
+    case 'message.deleted':
+      tombstone(data.message_id);
+      break;
+    case 'thread.updated':
+      setReplies(data.parent_id, data.reply_count);
+      break;
+    case 'reaction.added':
+      changeReaction(data.message_id, data.emoji, data.user_id, 1);
+      break;
+    case 'reaction.removed':
+      changeReaction(data.message_id, data.emoji, data.user_id, -1);
+      break;
+    case 'typing':
+      if (event.channel_id !== channel || data.user_id === me) break;
+      if (data.typing) typists.set(data.user_id, { name: authorName(data.user_id) || 'Someone', until: Date.now() + TYPING_SHOWN_MS });
+      else typists.delete(data.user_id);
+      showTyping();
+      break;
+    case 'channel.created':
+    case 'channel.updated':
+    case 'channel.archived':
+    case 'member.joined':
+    case 'member.left':
+      refreshSidebar();
+      break;
+    case 'reload':
+      location.reload();
+      break;
+    default:
+      break;
+  }
+}
+
+if (list) {
+  const stream = new EventSource('/events');
+  stream.onmessage = (message) => {
+    let event;
+    try {
+      event = JSON.parse(message.data);
+    } catch {
+      return;
+    }
+    handle(event);
+  };
+}
+
+// ------------------------------------------------------------------ the api
+
+async function api(method, path, payload) {
+  const response = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    headers: payload === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: payload === undefined ? undefined : JSON.stringify(payload),
+  });
+  if (response.status === 401) {
+    location.assign(`/login?next=${encodeURIComponent(location.pathname)}`);
+    throw new Error('signed out');
+  }
+  const text = await response.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (!response.ok) {
+    const error = new Error(json?.message || `the server answered ${response.status}`);
+    error.status = response.status;
+    throw error;
+  }
+  return json;
+}
+
+let readTimer = 0;
+function markRead(messageId) {
+  if (document.hidden || !channel) return;
+  clearTimeout(readTimer);
+  readTimer = setTimeout(() => {
+    api('POST', `/api/channels/${channel}/read`, { message_id: messageId }).catch(() => {});
+  }, 500);
+}
+
+// ------------------------------------------------------------------ the composer
+
+const draftKey = channel ? `ajet-draft:${channel}` : null;
+
+function showError(message) {
+  if (!errorLine) return;
+  errorLine.textContent = message;
+  errorLine.hidden = !message;
+}
+
+function fit() {
+  textarea.style.height = 'auto';
+  textarea.style.height = `${textarea.scrollHeight + 2}px`;
+}
+
+async function send() {
+  const text = textarea.value;
+  if (!text.trim()) return;
+  showError('');
+  composer.classList.add('sending');
+  try {
+    if (text.startsWith('/') && !text.startsWith('//')) {
+      const answer = await api('POST', '/api/commands', { channel_id: channel, text });
+      if (answer?.kind === 'ephemeral' && ephemeral) {
+        ephemeral.textContent = answer.markdown;
+        ephemeral.hidden = false;
+      }
+    } else {
+      const bodyText = text.startsWith('//') ? text.slice(1) : text;
+      await api('POST', `/api/channels/${channel}/messages`, {
+        body: bodyText,
+        idempotency_key: crypto.randomUUID(),
+      });
+    }
+    textarea.value = '';
+    localStorage.removeItem(draftKey);
+    fit();
+    sendTyping(false);
+  } catch (error) {
+    if (error.status === 404 && text.startsWith('/')) {
+      showError('Slash commands are not available on this server yet.');
+    } else if (error.status === undefined && !navigator.onLine) {
+      showError('Not sent: you are offline. Your message is kept here.');
+    } else if (error.status === undefined) {
+      showError('Not sent: the server cannot be reached. Your message is kept here.');
+    } else {
+      showError(`Not sent: ${error.message}`);
+    }
+  } finally {
+    composer.classList.remove('sending');
+  }
+}
+
+if (composer && textarea) {
+  if (!textarea.value) textarea.value = localStorage.getItem(draftKey) || '';
+  fit();
+  composer.addEventListener('submit', (event) => {
+    event.preventDefault();
+    send();
+  });
+  textarea.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      send();
+    } else if (event.key === 'Escape' && ephemeral) {
+      ephemeral.hidden = true;
+    }
+  });
+  textarea.addEventListener('input', () => {
+    fit();
+    if (textarea.value) {
+      localStorage.setItem(draftKey, textarea.value);
+      sendTyping(true);
+    } else {
+      localStorage.removeItem(draftKey);
+      sendTyping(false);
+    }
+  });
+}
+
+// ------------------------------------------------------------------ older history
+
+let loadingOlder = false;
+async function loadOlder() {
+  const link = document.getElementById('older');
+  if (!link || loadingOlder) return;
+  loadingOlder = true;
+  try {
+    const response = await fetch(link.href, { credentials: 'same-origin' });
+    if (!response.ok) return;
+    const page = new DOMParser().parseFromString(await response.text(), 'text/html');
+    const older = page.getElementById('messages');
+    if (!older) return;
+    const firstDay = list.querySelector('h2.day');
+    const olderDays = older.querySelectorAll('h2.day');
+    const lastOlderDay = olderDays[olderDays.length - 1];
+    if (firstDay && lastOlderDay && firstDay.dataset.day === lastOlderDay.dataset.day && list.firstElementChild === firstDay) {
+      firstDay.remove();
+    }
+    const height = scroller.scrollHeight;
+    const nodes = [...older.children].map((n) => document.adoptNode(n));
+    for (const node of nodes) {
+      if (node.matches?.('article.msg')) decorate(node);
+      else if (node.matches?.('h2.day')) relabelDay(node);
+    }
+    list.prepend(...nodes);
+    scroller.scrollTop += scroller.scrollHeight - height;
+    const next = page.getElementById('older');
+    if (next) link.href = next.href;
+    else link.parentElement.remove();
+  } finally {
+    loadingOlder = false;
+  }
+}
+
+if (scroller) {
+  scroller.addEventListener('scroll', () => {
+    if (scroller.scrollTop < 200) loadOlder();
+  });
+  document.getElementById('older')?.addEventListener('click', (event) => {
+    event.preventDefault();
+    loadOlder();
+  });
+}
+
+// ------------------------------------------------------------------ first draw
+
+if (list) {
+  for (const article of articles()) decorate(article);
+  for (const day of list.querySelectorAll('h2.day')) relabelDay(day);
+  const lastRead = Number(list.dataset.lastRead || 0);
+  const firstUnread = [...articles()].find((a) => Number(a.dataset.seq) > lastRead && a.dataset.author !== me);
+  if (firstUnread && lastRead > 0) {
+    const line = document.createElement('p');
+    line.className = 'new-line';
+    line.textContent = 'New messages';
+    firstUnread.before(line);
+    line.scrollIntoView({ block: 'center' });
+  } else {
+    scrollToBottom();
+  }
+}
