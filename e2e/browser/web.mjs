@@ -139,7 +139,7 @@ try {
     await bob.page.press('#composer-text', 'Enter');
     const sent = alice.page.locator('#messages article.msg', { hasText: 'line two' });
     await sent.waitFor({ timeout: WAIT });
-    assert.match(await sent.innerText(), /line one\s+line two/);
+    assert.equal(await sent.locator('.body').innerText(), 'line one\nline two');
   });
 
   await step('typing shows in the other tab and clears', async () => {
@@ -247,10 +247,14 @@ try {
       await alice.page.setViewportSize({ width: 1280, height: 800 });
       await shot(alice.page, `channel-desktop-${scheme}`);
       await alice.page.setViewportSize({ width: 390, height: 844 });
+      await alice.page.waitForTimeout(300); // the sidebar's slide
       await shot(alice.page, `channel-phone-${scheme}`);
       await alice.page.click('.nav-button');
+      await alice.page.waitForTimeout(300);
+      assert.ok(await alice.page.locator(`#side-${general.id}`).isVisible(), 'the sidebar opens on a phone');
       await shot(alice.page, `sidebar-phone-${scheme}`);
-      await alice.page.click('.nav-button', { position: { x: 5, y: 5 } });
+      await alice.page.click('.nav-button');
+      await alice.page.waitForTimeout(300);
     }
     await alice.page.setViewportSize({ width: 1280, height: 800 });
     await alice.page.emulateMedia({ colorScheme: 'light' });

@@ -10,7 +10,7 @@ use ajet_core::dto::MessageDto;
 use ajet_core::mentions::{self, Mention};
 use chrono::{DateTime, Utc};
 use minijinja::Environment;
-use pulldown_cmark::{Options, Parser};
+use pulldown_cmark::{Event, Options, Parser};
 use serde::Serialize;
 
 const TEMPLATES: [(&str, &str); 6] = [
@@ -62,7 +62,12 @@ impl Renderer {
     pub fn markdown(&self, markdown: &str) -> String {
         let options = Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES;
         let mut html = String::with_capacity(markdown.len() + markdown.len() / 2);
-        pulldown_cmark::html::push_html(&mut html, Parser::new_ext(markdown, options));
+        // A line break typed in the composer is a line break on the page, as in every chat.
+        let events = Parser::new_ext(markdown, options).map(|event| match event {
+            Event::SoftBreak => Event::HardBreak,
+            other => other,
+        });
+        pulldown_cmark::html::push_html(&mut html, events);
         self.sanitizer.clean(&html).to_string()
     }
 
@@ -248,6 +253,7 @@ mod tests {
         assert!(!html.contains("javascript:"));
         assert!(!html.contains("onerror"));
         assert!(!html.contains("<img"));
+        assert_eq!(r.markdown("one\ntwo"), "<p>one<br>\ntwo</p>\n");
         let link = r.markdown("[site](https://example.com)");
         assert!(link.contains(r#"href="https://example.com""#));
         assert!(link.contains(r#"target="_blank""#));
