@@ -47,6 +47,10 @@ pub fn session(user: UserId) -> String {
     format!("chat.session.{user}")
 }
 
+/// Revocations (logout, a revoked session or token, a deleted account), on core NATS:
+/// every gateway and api instance clears its cache of validated tokens on each one.
+pub const AUTH_REVOKED: &str = "chat.auth.revoked";
+
 /// Every typing subject, for a session manager's one subscription.
 pub const ALL_TYPING: &str = "chat.typing.>";
 /// Every presence subject.
