@@ -5,7 +5,6 @@
 //! [`ajet_realtime::Hub`].
 
 pub mod config;
-pub mod error;
 pub mod handlers;
 pub mod routes;
 pub mod state;

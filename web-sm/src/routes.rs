@@ -14,7 +14,7 @@ pub fn router(state: AppState) -> Router {
         .route("/events", get(events::open_stream))
         .route("/events/typing", post(events::typing))
         .route("/events/view", post(events::switch_view))
-        .fallback(ajet_telemetry::not_found)
+        .fallback(ajet_edge::not_found)
         .layer(axum::middleware::from_fn(ajet_telemetry::trace_requests))
         .with_state(state)
 }

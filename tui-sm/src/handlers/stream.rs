@@ -1,17 +1,16 @@
 //! `GET /tui/stream`, and the client's signals: `POST /tui/typing`, `POST /tui/view`.
 
-use ajet_core::{CommunityId, ErrorCode};
+use ajet_core::CommunityId;
+use ajet_edge::{ErrorResponse, JsonBody, QueryParams};
 use ajet_realtime::session::{TypingSignal, ViewRequest};
 use ajet_realtime::sse;
 use ajet_telemetry::{TRACE_ID, TRACEPARENT, TraceContext};
-use axum::extract::{Query, State};
-use axum::http::header::AUTHORIZATION;
+use axum::Extension;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use axum::{Extension, Json};
 use serde::Deserialize;
 
-use crate::error::{Error, Result};
 use crate::state::AppState;
 
 /// `?community=<id>`: view one community (all when absent).
@@ -27,8 +26,8 @@ pub async fn open_stream(
     State(state): State<AppState>,
     Extension(trace): Extension<TraceContext>,
     headers: HeaderMap,
-    Query(query): Query<StreamQuery>,
-) -> Result<impl IntoResponse> {
+    QueryParams(query): QueryParams<StreamQuery>,
+) -> Result<impl IntoResponse, ErrorResponse> {
     let api = user_api(&state, &trace, &headers)?;
     let resume = sse::last_event_id(&headers);
     Ok(state.open_stream(api, query.community, resume).await?)
@@ -39,8 +38,8 @@ pub async fn typing(
     State(state): State<AppState>,
     Extension(trace): Extension<TraceContext>,
     headers: HeaderMap,
-    Json(signal): Json<TypingSignal>,
-) -> Result<StatusCode> {
+    JsonBody(signal): JsonBody<TypingSignal>,
+) -> Result<StatusCode, ErrorResponse> {
     let api = user_api(&state, &trace, &headers)?;
     state.typing(api, signal).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -51,8 +50,8 @@ pub async fn switch_view(
     State(state): State<AppState>,
     Extension(trace): Extension<TraceContext>,
     headers: HeaderMap,
-    Json(request): Json<ViewRequest>,
-) -> Result<StatusCode> {
+    JsonBody(request): JsonBody<ViewRequest>,
+) -> Result<StatusCode, ErrorResponse> {
     let api = user_api(&state, &trace, &headers)?;
     state.switch_view(api, request).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -63,10 +62,11 @@ fn user_api(
     state: &AppState,
     trace: &TraceContext,
     headers: &HeaderMap,
-) -> Result<ajet_sdk::Client> {
-    let token = bearer(headers).ok_or_else(|| Error::Client {
-        code: ErrorCode::Unauthorized,
-        message: "sign in first: send your token as Authorization: Bearer <token>".into(),
+) -> Result<ajet_sdk::Client, ErrorResponse> {
+    let token = ajet_edge::presented_token(headers).ok_or_else(|| {
+        ErrorResponse::unauthorized(
+            "sign in first: send your token as Authorization: Bearer <token>",
+        )
     })?;
     Ok(state
         .api
@@ -74,10 +74,4 @@ fn user_api(
         .with_token(token)?
         .with_header(TRACEPARENT, &trace.child().traceparent())
         .with_header(TRACE_ID, &trace.trace_id))
-}
-
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }

@@ -2,13 +2,14 @@
 //! `POST /events/view`: the same subscription and resume machinery as the terminal's.
 
 use ajet_core::CommunityId;
+use ajet_edge::{ErrorResponse, JsonBody, QueryParams};
 use ajet_realtime::session::{TypingSignal, ViewRequest};
 use ajet_realtime::sse;
 use ajet_telemetry::{TRACE_ID, TRACEPARENT, TraceContext};
-use axum::extract::{Query, State};
+use axum::Extension;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
 use serde::Deserialize;
 
 use crate::state::AppState;
@@ -24,7 +25,7 @@ pub async fn open_stream(
     State(state): State<AppState>,
     Extension(trace): Extension<TraceContext>,
     headers: HeaderMap,
-    Query(query): Query<StreamQuery>,
+    QueryParams(query): QueryParams<StreamQuery>,
 ) -> Response {
     let Some(api) = user_api(&state, &trace, &headers) else {
         return unauthorized();
@@ -36,7 +37,7 @@ pub async fn open_stream(
         .await
     {
         Ok(sse) => sse.into_response(),
-        Err(err) => error_response(err),
+        Err(err) => ErrorResponse::from(err).into_response(),
     }
 }
 
@@ -45,14 +46,14 @@ pub async fn typing(
     State(state): State<AppState>,
     Extension(trace): Extension<TraceContext>,
     headers: HeaderMap,
-    Json(signal): Json<TypingSignal>,
+    JsonBody(signal): JsonBody<TypingSignal>,
 ) -> Response {
     let Some(api) = user_api(&state, &trace, &headers) else {
         return unauthorized();
     };
     match state.sessions.typing(api, signal).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(err) => error_response(err),
+        Err(err) => ErrorResponse::from(err).into_response(),
     }
 }
 
@@ -61,14 +62,14 @@ pub async fn switch_view(
     State(state): State<AppState>,
     Extension(trace): Extension<TraceContext>,
     headers: HeaderMap,
-    Json(request): Json<ViewRequest>,
+    JsonBody(request): JsonBody<ViewRequest>,
 ) -> Response {
     let Some(api) = user_api(&state, &trace, &headers) else {
         return unauthorized();
     };
     match state.sessions.switch_view(api, request).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(err) => error_response(err),
+        Err(err) => ErrorResponse::from(err).into_response(),
     }
 }
 
@@ -78,7 +79,7 @@ fn user_api(
     trace: &TraceContext,
     headers: &HeaderMap,
 ) -> Option<ajet_sdk::Client> {
-    let token = super::home::token(headers)?;
+    let token = ajet_edge::presented_token(headers)?;
     let api = state.sessions.api.clone().with_token(token).ok()?;
     Some(
         api.with_header(TRACEPARENT, &trace.child().traceparent())
@@ -87,26 +88,5 @@ fn user_api(
 }
 
 fn unauthorized() -> Response {
-    ajet_telemetry::error_response(StatusCode::UNAUTHORIZED, "unauthorized", "sign in first")
-}
-
-fn error_response(err: ajet_sdk::Error) -> Response {
-    match err {
-        ajet_sdk::Error::Api { status, body } => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-            let code = serde_json::to_value(body.error)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_else(|| "internal".into());
-            ajet_telemetry::error_response(status, &code, &body.message)
-        }
-        other => {
-            tracing::error!(error = %other, "the api is unreachable");
-            ajet_telemetry::error_response(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "the api is unreachable; try again shortly",
-            )
-        }
-    }
+    ErrorResponse::unauthorized("sign in first").into_response()
 }

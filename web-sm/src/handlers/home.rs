@@ -3,20 +3,17 @@
 use ajet_telemetry::{TRACE_ID, TRACEPARENT, TraceContext};
 use axum::Extension;
 use axum::extract::State;
-use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::state::AppState;
-
-const SESSION_COOKIE: &str = "ajet_session";
 
 pub async fn home(
     State(state): State<AppState>,
     Extension(trace): Extension<TraceContext>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(token) = token(&headers) else {
+    let Some(token) = ajet_edge::presented_token(&headers) else {
         return render(&state, minijinja::context! {}, StatusCode::OK);
     };
     let api = match state.sessions.api.clone().with_token(token) {
@@ -68,19 +65,4 @@ fn render(state: &AppState, ctx: minijinja::Value, status: StatusCode) -> Respon
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
-}
-
-/// The session token a request presents: bearer, or the session cookie.
-pub(crate) fn token(headers: &HeaderMap) -> Option<&str> {
-    if let Some(value) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        return value.strip_prefix("Bearer ").map(str::trim);
-    }
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value)
 }
