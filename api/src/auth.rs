@@ -9,10 +9,9 @@
 use ajet_core::dto::Scope;
 use ajet_core::{ChannelId, ErrorCode, SessionId, UserId};
 
-use ajet_db::auth::{Grant, REVOKED_SUBJECT};
+use ajet_core::auth::Grant;
+use ajet_edge::presented_token;
 use axum::extract::FromRequestParts;
-use axum::http::HeaderMap;
-use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 
 use crate::error::Error;
@@ -79,12 +78,15 @@ impl FromRequestParts<AppState> for AuthUser {
         let token = presented_token(&parts.headers).ok_or_else(|| {
             Error::unauthorized("sign in first: send your token as Authorization: Bearer <token>")
         })?;
-        let identity =
-            ajet_db::auth::authenticate_cached(&state.db, &state.auth_cache, &state.hasher, token)
-                .await?
-                .ok_or_else(|| {
-                    Error::unauthorized("the token is not valid, or has expired or been revoked")
-                })?;
+        let identity = state
+            .auth_cache
+            .resolve(state.hasher.hash(token), || {
+                ajet_db::auth::authenticate_in_pool(&state.db, &state.hasher, token)
+            })
+            .await?
+            .ok_or_else(|| {
+                Error::unauthorized("the token is not valid, or has expired or been revoked")
+            })?;
         let credential = match identity.grant {
             Grant::Session(id) => Credential::Session(id),
             Grant::ApiToken {
@@ -104,37 +106,9 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
-/// The cookie browsers carry their session token in (set by the gateway).
-pub const SESSION_COOKIE: &str = "ajet_session";
-
-/// The token a request presents: `Authorization: Bearer`, else the session cookie.
-pub fn presented_token(headers: &HeaderMap) -> Option<&str> {
-    if let Some(value) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        let (scheme, token) = value.split_once(' ')?;
-        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim());
-    }
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value)
-}
-
 /// Announces a revocation to every gateway and api instance, and forgets locally at once.
 pub async fn announce_revocation(state: &AppState, what: &str) {
-    state.auth_cache.clear();
-    let payload = serde_json::json!({ "revoked": what }).to_string();
-    if let Err(err) = state
-        .bus
-        .publish_signal(REVOKED_SUBJECT.to_owned(), payload.into())
-        .await
-    {
-        // Other instances still drop the credential when their cache entry expires.
-        tracing::warn!(error = %err, "cannot announce a revocation");
-    }
+    ajet_edge::revocation::announce(state.bus.as_ref(), &state.auth_cache, what).await;
 }
 
 #[cfg(test)]

@@ -1,9 +1,8 @@
-//! The api's error type: typed 4xx bodies for the caller, logged 500s for us.
+//! The api's error type: typed 4xx bodies for the caller, logged 500s for us. Both are
+//! answered through the one [`ErrorResponse`] every service shares.
 
-use ajet_core::{ErrorBody, ErrorCode};
-use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::http::StatusCode;
+use ajet_core::ErrorCode;
+pub use ajet_edge::{ErrorResponse, JsonBody, PathParam, QueryParams};
 use axum::response::{IntoResponse, Response};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -46,77 +45,29 @@ impl Error {
     }
 }
 
+impl From<ErrorResponse> for Error {
+    fn from(err: ErrorResponse) -> Self {
+        Self::Client {
+            code: err.code,
+            message: err.message,
+        }
+    }
+}
+
+impl From<Error> for ErrorResponse {
+    fn from(err: Error) -> Self {
+        match err {
+            Error::Client { code, message } => Self::new(code, message),
+            Error::Sqlx(err) => {
+                tracing::error!(error = %err, "database error");
+                Self::internal()
+            }
+        }
+    }
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let (code, message) = match self {
-            Self::Client { code, message } => (code, message),
-            Self::Sqlx(err) => {
-                tracing::error!(error = %err, "database error");
-                (
-                    ErrorCode::Internal,
-                    "something went wrong on our side; it has been logged".to_owned(),
-                )
-            }
-        };
-        let status =
-            StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = (status, Json(ErrorBody::new(code, message))).into_response();
-        if code == ErrorCode::Unauthorized {
-            response.headers_mut().insert(
-                axum::http::header::WWW_AUTHENTICATE,
-                axum::http::HeaderValue::from_static("Bearer"),
-            );
-        }
-        response
+        ErrorResponse::from(self).into_response()
     }
 }
-
-impl From<JsonRejection> for Error {
-    fn from(rejection: JsonRejection) -> Self {
-        match rejection {
-            JsonRejection::MissingJsonContentType(_) => Self::new(
-                ErrorCode::BadRequest,
-                "send the body as JSON with Content-Type: application/json",
-            ),
-            JsonRejection::JsonSyntaxError(err) => Self::new(
-                ErrorCode::InvalidJson,
-                format!("the body is not valid JSON: {}", err.body_text()),
-            ),
-            JsonRejection::JsonDataError(err) => Self::validation(err.body_text()),
-            JsonRejection::BytesRejection(_) => {
-                Self::new(ErrorCode::PayloadTooLarge, "the request body is too large")
-            }
-            other => Self::bad_request(other.body_text()),
-        }
-    }
-}
-
-impl From<PathRejection> for Error {
-    fn from(rejection: PathRejection) -> Self {
-        Self::bad_request(format!("the path is not valid: {}", rejection.body_text()))
-    }
-}
-
-impl From<QueryRejection> for Error {
-    fn from(rejection: QueryRejection) -> Self {
-        Self::bad_request(format!(
-            "the query string is not valid: {}",
-            rejection.body_text()
-        ))
-    }
-}
-
-/// `Json` whose rejections are our typed errors.
-#[derive(axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(Error))]
-pub struct JsonBody<T>(pub T);
-
-/// `Path` whose rejections are our typed errors.
-#[derive(axum::extract::FromRequestParts)]
-#[from_request(via(axum::extract::Path), rejection(Error))]
-pub struct PathParam<T>(pub T);
-
-/// `Query` whose rejections are our typed errors.
-#[derive(axum::extract::FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(Error))]
-pub struct QueryParams<T>(pub T);

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use ajet_bus::EventBus;
 use ajet_db::PgPool;
 use ajet_db::tokens::TokenHasher;
+use ajet_edge::revocation::{self, AuthCache};
 
 use crate::posting::batch::Writer;
 use crate::relay::RelayHandle;
@@ -22,7 +23,7 @@ pub struct Inner {
     /// Stores plain messages in batches.
     pub writer: Writer,
     /// Validated tokens, cleared by revocations announced on the bus.
-    pub auth_cache: Arc<ajet_db::auth::AuthCache>,
+    pub auth_cache: Arc<AuthCache>,
 }
 
 impl AppState {
@@ -32,7 +33,7 @@ impl AppState {
         hasher: TokenHasher,
         relay: RelayHandle,
     ) -> Self {
-        let auth_cache = ajet_db::auth::follow_revocations(&bus);
+        let auth_cache = revocation::follow_revocations(&bus);
         let writer = Writer::spawn(db.clone(), relay.clone());
         Self(Arc::new(Inner {
             auth_cache,

@@ -6,10 +6,11 @@
 //! again itself, so nothing the gateway forwards can be forged from outside.
 
 use ajet_core::WebhookId;
+use ajet_edge::ErrorResponse;
 use axum::extract::{Path, Request, State};
 use axum::http::uri::PathAndQuery;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 
 use crate::limits::{self, Key};
 use crate::proxy::{self, Service};
@@ -26,11 +27,7 @@ pub async fn deliver(
     mut req: Request,
 ) -> Response {
     let not_found = || {
-        ajet_telemetry::error_response(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "there is no such webhook, or its token is wrong",
-        )
+        ErrorResponse::not_found("there is no such webhook, or its token is wrong").into_response()
     };
     let ip = client_ip(&req);
     let Ok(id) = id.parse::<WebhookId>() else {
@@ -54,11 +51,10 @@ pub async fn deliver(
         }
         Err(err) => {
             tracing::error!(error = %err, "webhook lookup failed");
-            return ajet_telemetry::error_response(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
+            return ErrorResponse::unavailable(
                 "webhooks cannot be checked right now; try again shortly",
-            );
+            )
+            .into_response();
         }
     }
     if let Err(wait) = state.limits.check(&Key::Webhook(id)) {

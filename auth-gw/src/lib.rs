@@ -18,7 +18,6 @@ pub mod pages;
 pub mod proxy;
 pub mod ready;
 pub mod relay;
-pub mod revocation;
 pub mod routes;
 pub mod security;
 pub mod state;

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use ajet_core::{TokenId, UserId, WebhookId};
 
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, NotUntil, Quota, RateLimiter};
 
@@ -101,11 +101,11 @@ impl Limiters {
 pub fn too_many(wait: Duration) -> Response {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let secs = secs.max(1);
-    let mut response = ajet_telemetry::error_response(
-        StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
-        &format!("too many requests; try again in {secs} s"),
-    );
+    let mut response = ajet_edge::ErrorResponse::new(
+        ajet_core::ErrorCode::RateLimited,
+        format!("too many requests; try again in {secs} s"),
+    )
+    .into_response();
     if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }

@@ -2,10 +2,11 @@
 
 use std::net::SocketAddr;
 
+use ajet_edge::ErrorResponse;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
 use axum::http::uri::PathAndQuery;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::relay;
@@ -164,14 +165,10 @@ pub async fn forward(state: &AppState, service: Service, mut req: Request) -> Re
 }
 
 fn unreachable_service(service: Service) -> Response {
-    ajet_telemetry::error_response(
-        StatusCode::BAD_GATEWAY,
-        "unavailable",
-        &format!(
-            "the {} service is unreachable; try again shortly",
-            service.name()
-        ),
-    )
+    ErrorResponse::unavailable(format!(
+        "the {} service is unreachable; try again shortly",
+        service.name()
+    ))
     .into_response()
 }
 

@@ -1,11 +1,11 @@
 //! The gateway's own routes, and the catch-all that authenticates, rate-limits and
 //! proxies everything else.
 
-use ajet_db::auth::{Grant, Identity};
+use ajet_core::auth::{Grant, Identity};
+use ajet_edge::ErrorResponse;
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use crate::auth::{self, Denied};
@@ -54,7 +54,7 @@ fn limit_key(identity: &Identity) -> Key {
 async fn gateway(State(state): State<AppState>, req: Request) -> Response {
     let service = Service::for_path(req.uri().path());
     let ip = client_ip(&req);
-    let presents_token = auth::presented_token(req.headers()).is_some();
+    let presents_token = ajet_edge::presented_token(req.headers()).is_some();
     let needs_session = service.requires_session() && !is_public(&req);
     let key = if needs_session || presents_token {
         match auth::authenticate(&state, req.headers()).await {
@@ -87,21 +87,5 @@ fn is_public(req: &Request) -> bool {
 }
 
 fn refused(denied: Denied) -> Response {
-    match denied {
-        Denied::Missing => ajet_telemetry::error_response(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "sign in first: send your token as Authorization: Bearer <token>",
-        ),
-        Denied::Invalid => ajet_telemetry::error_response(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "the token is not valid, or has expired or been revoked",
-        ),
-        Denied::Unavailable => ajet_telemetry::error_response(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "sessions cannot be checked right now; try again shortly",
-        ),
-    }
+    ErrorResponse::from(denied).into_response()
 }

@@ -3,10 +3,11 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
+use ajet_edge::ErrorResponse;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::auth;
@@ -55,16 +56,15 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         *req.method(),
         Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
     );
-    let cookie_or_form = !auth::has_bearer(req.headers())
+    let cookie_or_form = !ajet_edge::has_bearer(req.headers())
         && (auth::has_session_cookie(req.headers()) || FORM_PATHS.contains(&req.uri().path()));
     if unsafe_method && cookie_or_form && !same_origin(req.headers(), &state.settings.public_origin)
     {
         tracing::info!(path = %req.uri().path(), "refused a cross-site request");
-        return ajet_telemetry::error_response(
-            StatusCode::FORBIDDEN,
-            "forbidden",
+        return ErrorResponse::forbidden(
             "cross-site request refused: the Origin is not this server's",
-        );
+        )
+        .into_response();
     }
     next.run(req).await
 }

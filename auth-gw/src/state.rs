@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use ajet_bus::EventBus;
 use ajet_db::PgPool;
-use ajet_db::auth::AuthCache;
 use ajet_db::tokens::TokenHasher;
+use ajet_edge::revocation::{self, AuthCache};
 use axum::body::Body;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -70,7 +70,7 @@ impl AppState {
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(60))
             .build(connector.clone());
-        let auth_cache = ajet_db::auth::follow_revocations(&bus);
+        let auth_cache = revocation::follow_revocations(&bus);
         Self(Arc::new(Inner {
             db,
             hasher,

@@ -14,7 +14,7 @@ pub fn router(state: AppState) -> Router {
         .route("/tui/stream", get(handlers::open_stream))
         .route("/tui/typing", post(handlers::typing))
         .route("/tui/view", post(handlers::switch_view))
-        .fallback(ajet_telemetry::not_found)
+        .fallback(ajet_edge::not_found)
         .layer(axum::middleware::from_fn(ajet_telemetry::trace_requests))
         .with_state(state)
 }

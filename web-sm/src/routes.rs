@@ -5,7 +5,7 @@ use ajet_realtime::handlers;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use crate::pages::{assets, channel};
@@ -42,6 +42,6 @@ async fn not_found(State(state): State<AppState>, headers: HeaderMap) -> Respons
     if wants_html {
         channel::not_found(&state)
     } else {
-        ajet_telemetry::not_found().await
+        ajet_edge::not_found().await.into_response()
     }
 }

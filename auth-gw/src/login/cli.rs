@@ -48,7 +48,7 @@ pub async fn cli_login(
             return Redirect::to(&format!("/login?next={}", urlencode(&back))).into_response();
         }
     };
-    if !matches!(identity.grant, ajet_db::auth::Grant::Session(_)) {
+    if !matches!(identity.grant, ajet_core::auth::Grant::Session(_)) {
         return state.pages.message(
             StatusCode::FORBIDDEN,
             "Not a person's session",

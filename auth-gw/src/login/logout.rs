@@ -1,12 +1,12 @@
 //! `POST /auth/logout`: ends the session the request presents, everywhere at once.
 
+use ajet_edge::{ErrorResponse, revocation};
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 
 use super::{audit, clear_session_cookie};
-use crate::auth;
 use crate::security::client_ip;
 use crate::state::AppState;
 
@@ -14,13 +14,9 @@ use crate::state::AppState;
 /// is sent back to the sign-in page; a bearer caller gets 204.
 pub async fn logout(State(state): State<AppState>, req: Request) -> Response {
     let ip = client_ip(&req);
-    let bearer = auth::has_bearer(req.headers());
-    let Some(token) = auth::presented_token(req.headers()) else {
-        return ajet_telemetry::error_response(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "there is no session to end",
-        );
+    let bearer = ajet_edge::has_bearer(req.headers());
+    let Some(token) = ajet_edge::presented_token(req.headers()) else {
+        return ErrorResponse::unauthorized("there is no session to end").into_response();
     };
     let revoked = match state.db.acquire().await {
         Ok(mut conn) => ajet_db::sessions::revoke_by_token(&mut conn, &state.hasher, token).await,
@@ -28,7 +24,7 @@ pub async fn logout(State(state): State<AppState>, req: Request) -> Response {
     };
     match revoked {
         Ok(Some((session, user))) => {
-            crate::revocation::announce(&state, "session").await;
+            revocation::announce(state.bus.as_ref(), &state.auth_cache, "session").await;
             audit(
                 &state,
                 "logout",
@@ -41,11 +37,10 @@ pub async fn logout(State(state): State<AppState>, req: Request) -> Response {
         Ok(None) => {}
         Err(err) => {
             tracing::error!(error = %err, "cannot revoke a session");
-            return ajet_telemetry::error_response(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
+            return ErrorResponse::unavailable(
                 "signing out is not possible right now; try again shortly",
-            );
+            )
+            .into_response();
         }
     }
     let mut response = if bearer {
@@ -53,8 +48,8 @@ pub async fn logout(State(state): State<AppState>, req: Request) -> Response {
     } else {
         Redirect::to("/login").into_response()
     };
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, clear_session_cookie(&state));
+    if let Some(cleared) = clear_session_cookie(&state) {
+        response.headers_mut().insert(header::SET_COOKIE, cleared);
+    }
     response
 }

@@ -10,14 +10,12 @@ use std::net::IpAddr;
 
 use ajet_core::UserId;
 use ajet_db::audit::Entry;
+use ajet_edge::SESSION_COOKIE;
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::routing::{get, post};
 
 use crate::state::AppState;
-
-/// The cookie browsers carry their session token in.
-pub use crate::auth::SESSION_COOKIE;
 
 /// The gateway's sign-in routes.
 pub fn routes() -> Router<AppState> {
@@ -51,7 +49,7 @@ pub fn session_cookie(state: &AppState, token: &str) -> Option<HeaderValue> {
 }
 
 /// `Set-Cookie` that removes the session cookie.
-pub fn clear_session_cookie(state: &AppState) -> HeaderValue {
+pub fn clear_session_cookie(state: &AppState) -> Option<HeaderValue> {
     let secure = if state.settings.cookie_secure {
         "; Secure"
     } else {
@@ -60,7 +58,7 @@ pub fn clear_session_cookie(state: &AppState) -> HeaderValue {
     HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"
     ))
-    .unwrap_or_else(|_| HeaderValue::from_static("ajet_session=; Path=/; Max-Age=0"))
+    .ok()
 }
 
 /// Where to go after signing in: a path on this site, never another site.

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 
 use ajet_core::identity::{MAX_PASSWORD_LEN, PasswordLogin, SessionToken};
 use ajet_core::limits::MAX_USERNAME_LEN;
+use ajet_edge::ErrorResponse;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::{FromRequest, Query, Request, State};
@@ -267,32 +268,24 @@ pub async fn login_json(State(state): State<AppState>, req: Request) -> Response
     let body = match Json::<PasswordLogin>::from_request(req, &()).await {
         Ok(Json(body)) => body,
         Err(rejection) => {
-            return ajet_telemetry::error_response(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                &format!(
-                    "send {{\"username\", \"password\"}} as JSON: {}",
-                    rejection.body_text()
-                ),
-            );
+            return ErrorResponse::bad_request(format!(
+                "send {{\"username\", \"password\"}} as JSON: {}",
+                rejection.body_text()
+            ))
+            .into_response();
         }
     };
     match login(&state, ip, &headers, body.username.trim(), &body.password).await {
         Ok(session) => (StatusCode::CREATED, Json(session)).into_response(),
-        Err(Refused::Disabled) => ajet_telemetry::error_response(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "local accounts are turned off on this server",
-        ),
-        Err(Refused::Throttled(wait)) => limits::too_many(wait),
-        Err(Refused::Invalid(why)) => {
-            ajet_telemetry::error_response(StatusCode::UNAUTHORIZED, "unauthorized", why)
+        Err(Refused::Disabled) => {
+            ErrorResponse::not_found("local accounts are turned off on this server").into_response()
         }
-        Err(Refused::Unavailable) => ajet_telemetry::error_response(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "sign-in is not possible right now; try again shortly",
-        ),
+        Err(Refused::Throttled(wait)) => limits::too_many(wait),
+        Err(Refused::Invalid(why)) => ErrorResponse::unauthorized(why).into_response(),
+        Err(Refused::Unavailable) => {
+            ErrorResponse::unavailable("sign-in is not possible right now; try again shortly")
+                .into_response()
+        }
     }
 }
 

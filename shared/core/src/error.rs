@@ -38,6 +38,42 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, for tables and tests.
+    pub const ALL: [ErrorCode; 13] = [
+        Self::BadRequest,
+        Self::InvalidJson,
+        Self::ValidationFailed,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::MethodNotAllowed,
+        Self::Conflict,
+        Self::PayloadTooLarge,
+        Self::RateLimited,
+        Self::Internal,
+        Self::Unavailable,
+        Self::Unknown,
+    ];
+
+    /// The code as it appears in a body's `"error"` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BadRequest => "bad_request",
+            Self::InvalidJson => "invalid_json",
+            Self::ValidationFailed => "validation_failed",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::Conflict => "conflict",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::RateLimited => "rate_limited",
+            Self::Internal => "internal",
+            Self::Unavailable => "unavailable",
+            Self::Unknown => "unknown",
+        }
+    }
+
     /// The HTTP status this code is answered with.
     pub fn status(self) -> u16 {
         match self {
@@ -83,6 +119,29 @@ mod tests {
         let json = serde_json::to_value(&body).unwrap();
         assert_eq!(json["error"], "invalid_json");
         assert_eq!(json["message"], "expected a value");
+    }
+
+    #[test]
+    fn as_str_is_the_serialised_code() {
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_value(code).unwrap();
+            assert_eq!(json, code.as_str(), "{code:?}");
+            let back: ErrorCode = serde_json::from_value(json).unwrap();
+            assert_eq!(back, code);
+        }
+    }
+
+    #[test]
+    fn statuses_are_client_or_server_errors() {
+        for code in ErrorCode::ALL {
+            let status = code.status();
+            let server = matches!(
+                code,
+                ErrorCode::Internal | ErrorCode::Unavailable | ErrorCode::Unknown
+            );
+            assert_eq!(status >= 500, server, "{code:?} answers {status}");
+            assert!((400..600).contains(&status), "{code:?} answers {status}");
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! every service answers with, and the request and response bodies of the REST API. The cli
 //! links this crate, so it must stay free of database, bus and storage dependencies.
 
+pub mod auth;
 pub mod cards;
 pub mod dto;
 pub mod error;

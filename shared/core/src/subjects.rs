@@ -51,6 +51,9 @@ pub fn session(user: UserId) -> String {
 pub fn parse_session(subject: &str) -> Option<UserId> {
     subject.strip_prefix("chat.session.")?.parse().ok()
 }
+/// Revocations (logout, a revoked session or token, a deleted account), on core NATS:
+/// every gateway and api instance clears its cache of validated tokens on each one.
+pub const AUTH_REVOKED: &str = "chat.auth.revoked";
 
 /// Every typing subject, for a session manager's one subscription.
 pub const ALL_TYPING: &str = "chat.typing.>";

@@ -4,10 +4,8 @@
 //! `traceparent`); every service reads it with [`trace_requests`], logs it on every line of
 //! the request's span, and passes it on to the services and bus messages it calls.
 
-mod errors;
 mod trace;
 
-pub use errors::{error_response, not_found};
 pub use trace::{TRACE_ID, TRACEPARENT, TraceContext, trace_requests, trace_requests_at_edge};
 
 use tracing_subscriber::EnvFilter;

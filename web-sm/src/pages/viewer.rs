@@ -1,6 +1,6 @@
 //! The person a page is for: the api with their session, or a trip to the sign-in page.
 
-use ajet_realtime::handlers::session_token;
+use ajet_edge::presented_token;
 use ajet_sdk::Client;
 use ajet_telemetry::{TRACE_ID, TRACEPARENT, TraceContext};
 use axum::extract::FromRequestParts;
@@ -21,7 +21,7 @@ impl FromRequestParts<AppState> for Viewer {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let Some(token) = session_token(&parts.headers) else {
+        let Some(token) = presented_token(&parts.headers) else {
             return Err(sign_in(&parts.uri));
         };
         let Ok(api) = state.sessions.api.clone().with_token(token) else {

@@ -34,12 +34,10 @@
 //! is the hub's [`Framer`](crate::frame::Framer), chosen at start-up: the handlers here
 //! pass frames on as rendered.
 
-mod error;
 mod ready;
 mod stream;
 mod user;
 
-pub use error::{Error, Result};
 pub use ready::ready;
 pub use stream::{StreamQuery, open_stream, switch_view, typing};
-pub use user::{SESSION_COOKIE, UserApi, session_token};
+pub use user::UserApi;

@@ -2,12 +2,11 @@
 //! session manager, under each one's own paths.
 
 use ajet_core::CommunityId;
-use axum::Json;
-use axum::extract::{Query, State};
+use ajet_edge::{ErrorResponse, JsonBody, QueryParams};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
-use super::error::Result;
 use super::user::UserApi;
 use crate::session::{Sessions, TypingSignal, ViewRequest};
 use crate::sse::{self, EventStream};
@@ -27,8 +26,8 @@ pub async fn open_stream(
     State(sessions): State<Sessions>,
     UserApi(api): UserApi,
     headers: HeaderMap,
-    Query(query): Query<StreamQuery>,
-) -> Result<EventStream> {
+    QueryParams(query): QueryParams<StreamQuery>,
+) -> Result<EventStream, ErrorResponse> {
     let resume = sse::last_event_id(&headers);
     Ok(sessions.open_stream(api, query.community, resume).await?)
 }
@@ -37,8 +36,8 @@ pub async fn open_stream(
 pub async fn typing(
     State(sessions): State<Sessions>,
     UserApi(api): UserApi,
-    Json(signal): Json<TypingSignal>,
-) -> Result<StatusCode> {
+    JsonBody(signal): JsonBody<TypingSignal>,
+) -> Result<StatusCode, ErrorResponse> {
     sessions.typing(api, signal).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -47,8 +46,8 @@ pub async fn typing(
 pub async fn switch_view(
     State(sessions): State<Sessions>,
     UserApi(api): UserApi,
-    Json(request): Json<ViewRequest>,
-) -> Result<StatusCode> {
+    JsonBody(request): JsonBody<ViewRequest>,
+) -> Result<StatusCode, ErrorResponse> {
     sessions.switch_view(api, request).await?;
     Ok(StatusCode::NO_CONTENT)
 }
