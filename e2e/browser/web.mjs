@@ -85,6 +85,11 @@ async function person(who, options = {}) {
   });
   page.on('pageerror', (e) => problems.push(`${who}: page error: ${e.message}`));
   page.on('dialog', (d) => {
+    // The one dialog the app opens: the confirmation before deleting a message.
+    if (d.type() === 'confirm' && d.message().startsWith('Delete this message?')) {
+      d.accept();
+      return;
+    }
     problems.push(`${who}: a dialog opened: ${d.message()}`);
     d.dismiss();
   });
@@ -164,6 +169,34 @@ try {
     assert.equal(await messagesIn(alice.page).filter({ hasText: 'a reply' }).count(), 0, 'replies stay in the thread');
     await api('bob', 'DELETE', `/api/messages/${posted.id}`);
     await article.locator('.tombstone').waitFor({ timeout: WAIT });
+  });
+
+  await step('alice edits with Up, reacts from the picker, and deletes with a confirmation', async () => {
+    await alice.page.fill('#composer-text', 'a typo here');
+    await alice.page.press('#composer-text', 'Enter');
+    const posted = alice.page.locator('#messages article.msg.mine', { hasText: 'a typo here' });
+    await posted.waitFor({ timeout: WAIT });
+    const mine = alice.page.locator(`#${await posted.getAttribute('id')}`);
+    await alice.page.press('#composer-text', 'ArrowUp');
+    const box = mine.locator('.edit-box textarea');
+    await box.waitFor({ timeout: WAIT });
+    await alice.page.waitForFunction(() => document.querySelector('.edit-box textarea')?.value === 'a typo here');
+    await box.fill('no typo here');
+    await box.press('Enter');
+    const seen = bob.page.locator(`#${await mine.getAttribute('id')}`);
+    await seen.locator('.body', { hasText: 'no typo here' }).waitFor({ timeout: WAIT });
+    await seen.locator('.edited').waitFor({ timeout: WAIT });
+    await mine.hover();
+    await mine.locator('[data-act=react]').click();
+    await alice.page.locator('.picker button', { hasText: '🎉' }).click();
+    await seen.locator('.chip', { hasText: '1' }).waitFor({ timeout: WAIT });
+    await mine.locator('.chip.mine').waitFor({ timeout: WAIT });
+    assert.equal(await seen.locator('.chip.mine').count(), 0, 'the reaction is alice\'s, not bob\'s');
+    assert.equal(await seen.locator('[data-act=edit]').isVisible(), false, 'bob cannot edit alice\'s message');
+    await mine.hover();
+    await mine.locator('[data-act=delete]').click();
+    await seen.locator('.tombstone').waitFor({ timeout: WAIT });
+    await mine.locator('.tombstone').waitFor({ timeout: WAIT });
   });
 
   await step('a message in another channel raises its unread badge, and viewing it clears it', async () => {

@@ -44,7 +44,6 @@ function decorate(article) {
     time.textContent = timeFormat.format(at);
     time.title = at.toLocaleString();
   }
-  for (const chip of article.querySelectorAll('.chip')) chip.addEventListener('click', toggleReaction);
 }
 
 function relabelDay(day) {
@@ -129,6 +128,8 @@ function tombstone(id) {
   article.querySelector('.body').replaceChildren(text);
   article.querySelector('.reactions')?.replaceChildren();
   article.querySelector('.edited')?.remove();
+  article.querySelector('.actions')?.remove();
+  article.querySelector('.edit-box')?.remove();
 }
 
 function setReplies(parentId, count) {
@@ -166,7 +167,6 @@ function changeReaction(messageId, emoji, userId, delta) {
     count.className = 'count';
     count.textContent = '0';
     chip.append(glyph, ' ', count);
-    chip.addEventListener('click', toggleReaction);
     item.append(chip);
     chips.append(item);
   }
@@ -184,13 +184,114 @@ function changeReaction(messageId, emoji, userId, delta) {
   }
 }
 
-async function toggleReaction(event) {
-  const chip = event.currentTarget;
-  const article = chip.closest('article.msg');
-  const mine = chip.classList.contains('mine');
-  const path = `/api/messages/${article.id.slice(2)}/reactions/${encodeURIComponent(chip.dataset.emoji)}`;
-  await api(mine ? 'DELETE' : 'PUT', path).catch(() => {});
+function react(article, emoji, add) {
+  const path = `/api/messages/${article.id.slice(2)}/reactions/${encodeURIComponent(emoji)}`;
+  api(add ? 'PUT' : 'DELETE', path).catch((error) => showError(error.message));
 }
+
+// ------------------------------------------------------------------ message actions
+
+const QUICK_EMOJI = ['👍', '❤️', '😂', '🎉', '👀', '🙏', '✅', '🔥'];
+
+/** Edits one of my messages in place: Enter saves, Esc cancels. */
+async function startEdit(article) {
+  const shown = article.querySelector('.body');
+  if (!shown || article.querySelector('.edit-box')) return;
+  const id = article.id.slice(2);
+  const box = document.createElement('form');
+  box.className = 'edit-box';
+  const area = document.createElement('textarea');
+  area.setAttribute('aria-label', 'Edit message');
+  const hint = document.createElement('p');
+  hint.className = 'hint';
+  hint.textContent = 'Enter saves · Esc cancels';
+  box.append(area, hint);
+  shown.after(box);
+  shown.hidden = true;
+  const close = () => {
+    box.remove();
+    shown.hidden = false;
+    textarea?.focus();
+  };
+  area.addEventListener('keydown', async (event) => {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      close();
+    } else if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      try {
+        await api('PATCH', `/api/messages/${id}`, { body: area.value });
+        close();
+      } catch (error) {
+        hint.textContent = `Not saved: ${error.message}`;
+      }
+    }
+  });
+  try {
+    area.value = (await api('GET', `/api/messages/${id}`)).body;
+    area.focus();
+  } catch (error) {
+    hint.textContent = error.message;
+  }
+}
+
+function openPicker(article, button) {
+  document.querySelector('.picker')?.remove();
+  const picker = document.createElement('div');
+  picker.className = 'picker';
+  picker.setAttribute('role', 'menu');
+  picker.setAttribute('aria-label', 'Reactions');
+  for (const emoji of QUICK_EMOJI) {
+    const choice = document.createElement('button');
+    choice.type = 'button';
+    choice.setAttribute('role', 'menuitem');
+    choice.textContent = emoji;
+    choice.addEventListener('click', () => {
+      picker.remove();
+      react(article, emoji, true);
+    });
+    picker.append(choice);
+  }
+  picker.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') {
+      picker.remove();
+      button.focus();
+    }
+  });
+  article.append(picker);
+  picker.querySelector('button')?.focus();
+}
+
+document.addEventListener('click', (event) => {
+  const chip = event.target.closest?.('.chip');
+  if (chip) {
+    react(chip.closest('article.msg'), chip.dataset.emoji, !chip.classList.contains('mine'));
+    return;
+  }
+  const action = event.target.closest?.('[data-act]');
+  if (!action) {
+    if (!event.target.closest?.('.picker')) document.querySelector('.picker')?.remove();
+    return;
+  }
+  const article = action.closest('article.msg');
+  switch (action.dataset.act) {
+    case 'react':
+      openPicker(article, action);
+      break;
+    case 'edit':
+      startEdit(article);
+      break;
+    case 'delete':
+      // A plain confirmation: deleting cannot be undone, and everyone sees the tombstone.
+      // eslint-disable-next-line no-alert
+      if (confirm('Delete this message? Everyone will see that it was deleted.')) {
+        api('DELETE', `/api/messages/${article.id.slice(2)}`).catch((error) => showError(error.message));
+      }
+      break;
+    default:
+      break;
+  }
+});
 
 // ------------------------------------------------------------------ the sidebar
 
@@ -430,6 +531,13 @@ if (composer && textarea) {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       send();
+    } else if (event.key === 'ArrowUp' && textarea.value === '') {
+      // Up in an empty composer edits my last message, as in Slack.
+      const mine = [...articles()].filter((a) => a.classList.contains('mine') && !a.classList.contains('deleted'));
+      if (mine.length) {
+        event.preventDefault();
+        startEdit(mine[mine.length - 1]);
+      }
     } else if (event.key === 'Escape' && ephemeral) {
       ephemeral.hidden = true;
     }
