@@ -324,7 +324,8 @@ ensure_node() {
 # (playwright-core drives the installed Chromium; it never downloads a browser).
 ensure_browser() {
     ensure_node
-    command -v chromium >/dev/null 2>&1 || ajet_apt_install chromium ||
+    # The emoji font, so that reactions in the screenshots are emoji, not empty boxes.
+    command -v chromium >/dev/null 2>&1 || ajet_apt_install chromium fonts-noto-color-emoji ||
         ajet_die "chromium is missing: install Debian's chromium (the web client's browser tests run in it)"
     export AJET_CHROMIUM="${AJET_CHROMIUM:-$(command -v chromium)}"
     [[ -d "$AJET_ROOT/e2e/browser/node_modules/playwright-core" ]] && return 0
