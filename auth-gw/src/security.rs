@@ -13,9 +13,9 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use crate::auth;
 use crate::state::AppState;
 
-/// Scripts only from our own origin; `'unsafe-eval'` is what Datastar's `data-*`
-/// expressions cost (see DESIGN.md), which is why every piece of user text is escaped.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-eval'; \
+/// Scripts only from our own origin, and no `eval`: the web client's scripts are our own
+/// files (web-sm/static) and evaluate nothing, so a page's text can never become code.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
      object-src 'none'; frame-ancestors 'none'; base-uri 'self'";
 
 /// Adds the security headers to every response that does not set them itself; over
