@@ -199,6 +199,31 @@ try {
     await mine.locator('.tombstone').waitFor({ timeout: WAIT });
   });
 
+  await step('a thread opens beside its message, and replies arrive live in it and as a count', async () => {
+    const root = await api('bob', 'POST', `/api/channels/${general.id}/messages`, { body: 'start a thread here' });
+    const rootInAlice = alice.page.locator(`#m-${root.id}`);
+    await rootInAlice.waitFor({ timeout: WAIT });
+    await bob.page.goto(`${urlOf('general')}/t/${root.id}`);
+    await bob.page.waitForSelector('#composer-text');
+    assert.match(await bob.page.locator('.thread-parent').innerText(), /start a thread here/);
+    await rootInAlice.hover();
+    await rootInAlice.locator('[data-act=reply]').click();
+    await alice.page.waitForURL(`**/t/${root.id}`);
+    await alice.page.fill('#composer-text', 'first reply');
+    await alice.page.press('#composer-text', 'Enter');
+    await bob.page.locator('#messages article.msg', { hasText: 'first reply' }).waitFor({ timeout: WAIT });
+    await alice.page.locator('#messages article.msg', { hasText: 'first reply' }).waitFor({ timeout: WAIT });
+    assert.equal(await messagesIn(bob.page).filter({ hasText: 'first reply' }).count(), 1);
+    await shot(bob.page, 'thread-desktop-light');
+    await alice.page.goto(urlOf('general'));
+    const count = alice.page.locator(`#m-${root.id} a.replies`);
+    assert.equal(await count.innerText(), '1 reply');
+    await count.click();
+    await alice.page.waitForURL(`**/t/${root.id}`);
+    await bob.page.goto(urlOf('general'));
+    await alice.page.goto(urlOf('general'));
+  });
+
   await step('a message in another channel raises its unread badge, and viewing it clears it', async () => {
     await api('bob', 'POST', `/api/channels/${random.id}/messages`, { body: 'over here' });
     const badge = alice.page.locator(`#side-${random.id} .unread-badge`);

@@ -13,7 +13,7 @@ use minijinja::Environment;
 use pulldown_cmark::{Event, Options, Parser};
 use serde::Serialize;
 
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 7] = [
     ("base.html", include_str!("../templates/base.html")),
     ("home.html", include_str!("../templates/home.html")),
     ("app.html", include_str!("../templates/app.html")),
@@ -23,6 +23,7 @@ const TEMPLATES: [(&str, &str); 6] = [
         "not_found.html",
         include_str!("../templates/not_found.html"),
     ),
+    ("thread.html", include_str!("../templates/thread.html")),
 ];
 
 /// The templates (parsed once; autoescape on for `.html`, so every piece of user text is

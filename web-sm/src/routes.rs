@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use crate::pages::{assets, channel};
+use crate::pages::{assets, channel, thread};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
@@ -19,6 +19,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/c/{community}/{channel}",
             get(channel::community_channel).post(channel::post_to_community_channel),
+        )
+        .route(
+            "/c/{community}/{channel}/t/{message}",
+            get(thread::show_thread).post(thread::reply_in_thread),
         )
         .route(
             "/dm/{id}",

@@ -12,6 +12,9 @@ const myName = (body.dataset.meName || '').toLowerCase();
 const list = document.getElementById('messages');
 const scroller = document.getElementById('scroller');
 const channel = list?.dataset.channel;
+// On a thread's page: the message the thread hangs from.
+const thread = list?.dataset.thread;
+const channelUrl = list?.dataset.url;
 const composer = document.getElementById('composer');
 const textarea = document.getElementById('composer-text');
 const errorLine = document.getElementById('composer-error');
@@ -38,12 +41,18 @@ function decorate(article) {
   if (article.dataset.author !== me && (mentioned.includes(myName) || 'mentionsAll' in article.dataset)) {
     article.classList.add('mentions-me');
   }
+  const replies = article.querySelector('a.replies');
+  if (replies && !replies.hasAttribute('href') && channelUrl) replies.href = threadUrl(article);
   const time = article.querySelector('time');
   if (time) {
     const at = new Date(time.dateTime);
     time.textContent = timeFormat.format(at);
     time.title = at.toLocaleString();
   }
+}
+
+function threadUrl(article) {
+  return `${channelUrl}/t/${article.id.slice(2)}`;
 }
 
 function relabelDay(day) {
@@ -100,7 +109,7 @@ function appendMessage(message, html) {
   decorate(article);
   list.append(article);
   if (stick) scrollToBottom();
-  markRead(message.id);
+  if (!thread) markRead(message.id);
 }
 
 function replaceBody(id, html) {
@@ -141,8 +150,9 @@ function setReplies(parentId, count) {
     return;
   }
   if (!line) {
-    line = document.createElement('p');
+    line = document.createElement('a');
     line.className = 'replies';
+    if (channelUrl) line.href = threadUrl(article);
     article.append(line);
   }
   line.textContent = `${count} ${count === 1 ? 'reply' : 'replies'}`;
@@ -281,6 +291,9 @@ document.addEventListener('click', (event) => {
     case 'edit':
       startEdit(article);
       break;
+    case 'reply':
+      if (channelUrl) location.assign(threadUrl(article));
+      break;
     case 'delete':
       // A plain confirmation: deleting cannot be undone, and everyone sees the tombstone.
       // eslint-disable-next-line no-alert
@@ -295,12 +308,15 @@ document.addEventListener('click', (event) => {
 
 // ------------------------------------------------------------------ the sidebar
 
-function bumpBadge(channelId, mentionsMe) {
+function bumpBadge(channelId, seq, mentionsMe) {
   const link = document.getElementById(`side-${channelId}`);
   if (!link) {
     refreshSidebar();
     return;
   }
+  // Counted already when the page was built, or seen before.
+  if (seq <= Number(link.dataset.seq || 0)) return;
+  link.dataset.seq = String(seq);
   link.classList.add('unread');
   const unread = link.querySelector('.unread-badge');
   unread.textContent = String(Number(unread.textContent || 0) + 1);
@@ -371,14 +387,18 @@ function handle(event) {
   const data = event.data || {};
   switch (event.type) {
     case 'message.created':
-      if (data.parent_id) break;
+      if (data.parent_id) {
+        if (thread && data.parent_id === thread) appendMessage(data, event.html);
+        break;
+      }
+      if (thread && data.channel_id === channel) break;
       typists.delete(data.author_id);
       showTyping();
       if (data.channel_id === channel) appendMessage(data, event.html);
       else if (data.author_id !== me) {
         const article = fromHtml(event.html || '');
         const mentioned = (article?.dataset.mentions || '').split(' ');
-        bumpBadge(data.channel_id, mentioned.includes(myName) || (article && 'mentionsAll' in article.dataset));
+        bumpBadge(data.channel_id, data.seq, mentioned.includes(myName) || (article && 'mentionsAll' in article.dataset));
       }
       break;
     case 'message.edited':
@@ -418,7 +438,9 @@ function handle(event) {
 }
 
 if (list) {
-  const stream = new EventSource('/events');
+  // From where the page was built: what happened since is replayed, and what the page
+  // shows already is recognised (messages by id, badges by position).
+  const stream = new EventSource(`/events?after=${encodeURIComponent(list.dataset.resume || '0')}`);
   stream.onmessage = (message) => {
     let event;
     try {
@@ -469,7 +491,7 @@ function markRead(messageId) {
 
 // ------------------------------------------------------------------ the composer
 
-const draftKey = channel ? `ajet-draft:${channel}` : null;
+const draftKey = channel ? `ajet-draft:${thread || channel}` : null;
 
 function showError(message) {
   if (!errorLine) return;
@@ -499,6 +521,7 @@ async function send() {
       await api('POST', `/api/channels/${channel}/messages`, {
         body: bodyText,
         idempotency_key: crypto.randomUUID(),
+        ...(thread ? { parent_id: thread } : {}),
       });
     }
     textarea.value = '';
@@ -603,6 +626,7 @@ if (scroller) {
 
 if (list) {
   for (const article of articles()) decorate(article);
+  for (const parent of document.querySelectorAll('.thread-parent article.msg')) decorate(parent);
   for (const day of list.querySelectorAll('h2.day')) relabelDay(day);
   const lastRead = Number(list.dataset.lastRead || 0);
   const firstUnread = [...articles()].find((a) => Number(a.dataset.seq) > lastRead && a.dataset.author !== me);

@@ -32,7 +32,7 @@ pub struct Compose {
 }
 
 /// Which channel a URL names.
-enum Pick {
+pub(super) enum Pick {
     Named { slug: String, name: String },
     Dm(String),
 }
@@ -128,6 +128,9 @@ async fn show(
     query: HistoryQuery,
     failed: Option<(StatusCode, String, String)>,
 ) -> Response {
+    // Read before the api is asked: the stream resumes after it, so nothing that happens
+    // while the page is built is missed.
+    let resume = state.sessions.hub.position();
     let (me, channels) = match tokio::try_join!(api.me(), api.channels()) {
         Ok(found) => found,
         Err(err) => return api_failed(state, uri, &err),
@@ -171,6 +174,7 @@ async fn show(
             page_of.has_more,
             error,
             draft,
+            resume,
         ),
         status,
     )
@@ -189,6 +193,7 @@ fn context(
     has_more: bool,
     error: String,
     draft: String,
+    resume: u64,
 ) -> minijinja::Value {
     let side = sidebar(me, channels, Some(channel));
     minijinja::context! {
@@ -210,6 +215,7 @@ fn context(
         oldest => messages.first().map(|m| m.id.to_string()),
         error,
         draft,
+        resume,
     }
 }
 
@@ -240,7 +246,7 @@ async fn post(state: &AppState, api: &Client, uri: &Uri, pick: Pick, form: Compo
     }
 }
 
-fn find<'a>(channels: &'a [ChannelDto], pick: &Pick) -> Option<&'a ChannelDto> {
+pub(super) fn find<'a>(channels: &'a [ChannelDto], pick: &Pick) -> Option<&'a ChannelDto> {
     match pick {
         Pick::Named { slug, name } => channels.iter().find(|c| {
             c.community_slug.as_deref() == Some(slug.as_str())
@@ -254,7 +260,7 @@ fn find<'a>(channels: &'a [ChannelDto], pick: &Pick) -> Option<&'a ChannelDto> {
 
 /// The api said no: a lapsed session goes to sign in (and comes back), anything else is a
 /// page that says the server is not answering.
-fn api_failed(state: &AppState, uri: &Uri, err: &ajet_sdk::Error) -> Response {
+pub(super) fn api_failed(state: &AppState, uri: &Uri, err: &ajet_sdk::Error) -> Response {
     if err.code() == Some(ErrorCode::Unauthorized) {
         return sign_in(uri);
     }
@@ -280,7 +286,12 @@ pub fn not_found(state: &AppState) -> Response {
     )
 }
 
-fn page(state: &AppState, name: &str, ctx: minijinja::Value, status: StatusCode) -> Response {
+pub(super) fn page(
+    state: &AppState,
+    name: &str,
+    ctx: minijinja::Value,
+    status: StatusCode,
+) -> Response {
     match state.renderer.page(name, ctx) {
         Ok(html) => (status, Html(html)).into_response(),
         Err(err) => {

@@ -6,6 +6,7 @@
 pub mod assets;
 pub mod channel;
 mod shell;
+pub mod thread;
 mod viewer;
 
 pub use viewer::Viewer;

@@ -25,6 +25,9 @@ pub struct ChannelLink {
     pub url: String,
     pub unread: i64,
     pub mentions: i64,
+    /// The channel's newest position when the page was built: a message at or before it
+    /// is already counted.
+    pub last_seq: i64,
     pub archived: bool,
     pub current: bool,
     /// For DMs: the other members' ids, space-separated (presence dots).
@@ -68,6 +71,7 @@ pub fn sidebar(me: &MeDto, channels: &[ChannelDto], current: Option<&ChannelDto>
         url: url(c),
         unread: c.unread_count,
         mentions: c.mention_count,
+        last_seq: c.last_seq,
         archived: c.archived,
         current: current.is_some_and(|cur| cur.id == c.id),
         user_ids: c

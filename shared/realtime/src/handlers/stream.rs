@@ -11,24 +11,27 @@ use super::user::UserApi;
 use crate::session::{Sessions, TypingSignal, ViewRequest};
 use crate::sse::{self, EventStream};
 
-/// `?community=<id>`: view one community (all when absent).
+/// `?community=<id>`: view one community (all when absent). `?after=<position>`: resume
+/// after that position, as `Last-Event-ID` does (which wins when both are sent): a page
+/// built at that position misses nothing that happened while it loaded.
 #[derive(Debug, Deserialize)]
 pub struct StreamQuery {
     pub community: Option<CommunityId>,
+    pub after: Option<u64>,
 }
 
 /// Events of every channel and DM the caller belongs to (of the viewed community only,
 /// with `?community=`), their communities' events and their notifications, each framed
 /// as the session manager's [`Framer`](crate::frame::Framer) renders it. The first event
 /// is `hello` with the connection's id. Send `Last-Event-ID` to resume after a
-/// disconnect.
+/// disconnect, or `?after=` to start from a known position.
 pub async fn open_stream(
     State(sessions): State<Sessions>,
     UserApi(api): UserApi,
     headers: HeaderMap,
     QueryParams(query): QueryParams<StreamQuery>,
 ) -> Result<EventStream, ErrorResponse> {
-    let resume = sse::last_event_id(&headers);
+    let resume = sse::last_event_id(&headers).or(query.after.filter(|&after| after > 0));
     Ok(sessions.open_stream(api, query.community, resume).await?)
 }
 
