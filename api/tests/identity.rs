@@ -365,7 +365,8 @@ async fn a_webhook_posts_as_its_bot_until_revoked(pool: PgPool) {
     let secret = created["token"].as_str().unwrap();
     let deliver = |token: &str| {
         let token = token.to_owned();
-        let url = app.url(&format!("/api/hooks/{id}"));
+        // `?format=plain`: read as the project's markdown, answered with the message.
+        let url = app.url(&format!("/api/hooks/{id}?format=plain"));
         async move {
             let response = reqwest::Client::new()
                 .post(url)

@@ -2,10 +2,13 @@
 //!
 //! The gateway lets a delivery through only with a valid, unrevoked token (compared in
 //! constant time), counts it against the webhook's rate limit, and forwards it to the
-//! api's `POST /api/hooks/<id>` with the token in a header; the api checks the token
-//! again itself, so nothing the gateway forwards can be forged from outside.
+//! api's `POST /api/hooks/<id>` (with the URL's query, which may name the format) and
+//! the token in a header; the api checks the token again itself, so nothing the gateway
+//! forwards can be forged from outside. A body announced larger than the api accepts is
+//! refused here, before any of it is read.
 
-use ajet_core::WebhookId;
+use ajet_core::limits::MAX_WEBHOOK_BODY_BYTES;
+use ajet_core::{ErrorCode, WebhookId};
 use ajet_edge::ErrorResponse;
 use axum::extract::{Path, Request, State};
 use axum::http::uri::PathAndQuery;
@@ -30,6 +33,17 @@ pub async fn deliver(
         ErrorResponse::not_found("there is no such webhook, or its token is wrong").into_response()
     };
     let ip = client_ip(&req);
+    if let Some(len) = announced_length(&req)
+        && len > MAX_WEBHOOK_BODY_BYTES as u64
+    {
+        return ErrorResponse::new(
+            ErrorCode::PayloadTooLarge,
+            format!(
+                "the body is {len} bytes; a webhook accepts at most {MAX_WEBHOOK_BODY_BYTES} bytes"
+            ),
+        )
+        .into_response();
+    }
     let Ok(id) = id.parse::<WebhookId>() else {
         return match state.limits.check(&Key::Ip(ip)) {
             Ok(()) => not_found(),
@@ -67,9 +81,24 @@ pub async fn deliver(
     headers.remove(header::AUTHORIZATION);
     headers.remove(header::COOKIE);
     headers.insert(TOKEN_HEADER, token_value);
-    let Ok(path) = PathAndQuery::try_from(format!("/api/hooks/{id}")) else {
+    let target = match req.uri().query() {
+        Some(query) => format!("/api/hooks/{id}?{query}"),
+        None => format!("/api/hooks/{id}"),
+    };
+    let Ok(path) = PathAndQuery::try_from(target) else {
         return not_found();
     };
     *req.uri_mut() = axum::http::Uri::from(path);
     proxy::forward(&state, Service::Api, req).await
+}
+
+/// The body's length as its `Content-Length` announces it.
+fn announced_length(req: &Request) -> Option<u64> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }

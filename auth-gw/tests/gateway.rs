@@ -603,7 +603,8 @@ async fn webhooks_pass_the_gateway_only_with_their_token(pool: PgPool) {
     let hook = |path: String| async move {
         http()
             .post(path)
-            .json(&json!({ "text": "deployed" }))
+            .header("content-type", "text/plain")
+            .body("deployed")
             .send()
             .await
             .unwrap()

@@ -63,6 +63,7 @@ pub enum Scenario {
     Pg,
     Nats,
     Post,
+    Webhook,
     Deliver,
     Fanout,
     Idle,

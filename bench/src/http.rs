@@ -33,11 +33,15 @@ fn request(
     path: &str,
     token: Option<&str>,
     body: Option<Bytes>,
+    headers: &[(&str, &str)],
 ) -> anyhow::Result<Request<Full<Bytes>>> {
     let mut builder = Request::builder()
         .method(method)
         .uri(path)
         .header(HOST, addr.to_string());
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
     if let Some(token) = token {
         builder = builder.header(AUTHORIZATION, format!("Bearer {token}"));
     }
@@ -72,8 +76,20 @@ impl Conn {
         token: Option<&str>,
         body: Option<Bytes>,
     ) -> anyhow::Result<(StatusCode, Bytes)> {
+        self.send_with(method, path, token, body, &[]).await
+    }
+
+    /// Sends a request with `headers` besides the usual ones and reads the whole answer.
+    pub async fn send_with(
+        &mut self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Bytes>,
+        headers: &[(&str, &str)],
+    ) -> anyhow::Result<(StatusCode, Bytes)> {
         self.sender.ready().await.context("the connection closed")?;
-        let request = request(self.addr, method, path, token, body)?;
+        let request = request(self.addr, method, path, token, body, headers)?;
         let response = self.sender.send_request(request).await?;
         let status = response.status();
         let body = response.into_body().collect().await?.to_bytes();
@@ -108,7 +124,7 @@ impl SseStream {
     /// Opens `path` on a new connection; fails unless the answer is 200.
     pub async fn open(addr: SocketAddr, path: &str, token: &str) -> anyhow::Result<Self> {
         let mut sender = handshake(addr).await?;
-        let mut request = request(addr, Method::GET, path, Some(token), None)?;
+        let mut request = request(addr, Method::GET, path, Some(token), None, &[])?;
         request.headers_mut().insert(
             ACCEPT,
             hyper::header::HeaderValue::from_static("text/event-stream"),

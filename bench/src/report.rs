@@ -33,6 +33,13 @@ pub struct Results {
     pub post_p99_ms: Option<f64>,
     /// Posts refused in (a), (b) and (c) together.
     pub post_errors: Option<f64>,
+    // (a') webhook throughput: GitHub push deliveries through the gateway.
+    pub webhook_msgs_per_s: Option<f64>,
+    /// `webhook_msgs_per_s / post_msgs_per_s` of the same run.
+    pub webhook_ratio: Option<f64>,
+    pub webhook_p50_ms: Option<f64>,
+    pub webhook_p99_ms: Option<f64>,
+    pub webhook_errors: Option<f64>,
     // (b) delivery latency, and where it goes: POST answered, event on the bus.
     pub deliver_p50_ms: Option<f64>,
     pub deliver_p99_ms: Option<f64>,
@@ -89,6 +96,11 @@ impl Results {
             && pg > 0.0
         {
             self.post_ratio = Some(round(post / pg, 3));
+        }
+        if let (Some(hooks), Some(posts)) = (self.webhook_msgs_per_s, self.post_msgs_per_s)
+            && posts > 0.0
+        {
+            self.webhook_ratio = Some(round(hooks / posts, 3));
         }
         if let (Some(commit), Some(nats)) = (self.pg_commit_paced_ms, self.nats_paced_p50_us) {
             self.deliver_floor_ms = Some(round(commit + nats / 1000.0, 3));
@@ -149,6 +161,21 @@ impl Results {
             Row::new("a post", "post_p50_ms", self.post_p50_ms),
             Row::new("a post", "post_p99_ms", self.post_p99_ms),
             Row::new("a post", "post_errors", self.post_errors),
+            Row::new(
+                "a webhook",
+                "webhook_msgs_per_s (GitHub push)",
+                self.webhook_msgs_per_s,
+            )
+            .versus(ratio(
+                self.webhook_msgs_per_s,
+                self.post_msgs_per_s,
+                "posts",
+            )),
+            Row::new("a webhook", "webhook_ratio", self.webhook_ratio).target(Target::AtLeast(0.5)),
+            Row::new("a webhook", "webhook_p50_ms", self.webhook_p50_ms),
+            Row::new("a webhook", "webhook_p99_ms", self.webhook_p99_ms),
+            Row::new("a webhook", "webhook_errors", self.webhook_errors)
+                .target(Target::AtMost(0.0)),
             Row::new("b deliver", "deliver_p50_ms", self.deliver_p50_ms)
                 .versus(ratio(self.deliver_p50_ms, self.deliver_floor_ms, "floor"))
                 .target(Target::AtMost(2.0)),
@@ -285,6 +312,7 @@ mod tests {
             pg_commit_paced_ms: Some(0.45),
             nats_paced_p50_us: Some(300.0),
             post_msgs_per_s: Some(7_000.0),
+            webhook_msgs_per_s: Some(3_150.0),
             deliver_p50_ms: Some(1.5),
             deliver_p99_ms: Some(12.0),
             gw_p50_ms: Some(0.5),
@@ -301,6 +329,7 @@ mod tests {
     fn derived_figures() {
         let r = sample();
         assert_eq!(r.post_ratio, Some(0.35));
+        assert_eq!(r.webhook_ratio, Some(0.45));
         assert_eq!(r.gw_overhead_p50_ms, Some(0.2));
         assert_eq!(r.deliver_floor_ms, Some(0.75));
         assert_eq!(r.cold_start_ms, Some(250.5));
@@ -310,6 +339,7 @@ mod tests {
             e
         };
         assert_eq!(empty.post_ratio, None);
+        assert_eq!(empty.webhook_ratio, None);
         assert_eq!(empty.cold_start_ms, None);
         assert_eq!(empty.deliver_floor_ms, None);
     }
@@ -324,6 +354,7 @@ mod tests {
                 .unwrap()
         };
         assert_eq!(verdict("post_ratio"), "met");
+        assert_eq!(verdict("webhook_ratio"), "MISSED");
         assert_eq!(verdict("deliver_p50_ms"), "met");
         assert_eq!(verdict("deliver_p99_ms"), "MISSED");
         assert_eq!(verdict("gw_overhead_p50_ms"), "met");
@@ -361,6 +392,8 @@ mod tests {
             "post_msgs_per_s",
             "post_ratio",
             "post_p99_ms",
+            "webhook_msgs_per_s",
+            "webhook_ratio",
             "deliver_p50_ms",
             "deliver_p99_ms",
             "fanout_p99_ms",

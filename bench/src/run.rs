@@ -124,12 +124,25 @@ async fn measure(
             plan.posters,
             plan.post_duration.as_secs_f64()
         ));
-        let outcome = post::run(stack, &people, &plan, epoch).await?;
+        let outcome = post::run(stack, &people, &plan, epoch, post::Poster::Person).await?;
         results.posters = Some(plan.posters as f64);
         results.post_msgs_per_s = Some(round(outcome.msgs_per_s, 0));
         results.post_p50_ms = Some(round(outcome.latencies.quantile_ms(0.5), 2));
         results.post_p99_ms = Some(round(outcome.latencies.quantile_ms(0.99), 2));
         results.post_errors = Some(results.post_errors.unwrap_or(0.0) + outcome.errors as f64);
+        tokio::time::sleep(BETWEEN).await;
+    }
+    if config.runs(Scenario::Webhook) {
+        step(&format!(
+            "(a') webhook throughput: {} GitHub push senders, {} s",
+            plan.posters,
+            plan.post_duration.as_secs_f64()
+        ));
+        let outcome = post::run(stack, &people, &plan, epoch, post::Poster::GithubWebhook).await?;
+        results.webhook_msgs_per_s = Some(round(outcome.msgs_per_s, 0));
+        results.webhook_p50_ms = Some(round(outcome.latencies.quantile_ms(0.5), 2));
+        results.webhook_p99_ms = Some(round(outcome.latencies.quantile_ms(0.99), 2));
+        results.webhook_errors = Some(outcome.errors as f64);
         tokio::time::sleep(BETWEEN).await;
     }
     if config.runs(Scenario::Deliver) {

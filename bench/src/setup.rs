@@ -5,6 +5,7 @@
 use ajet_core::dto::Visibility;
 use ajet_core::{ChannelId, CommunityId, UserId};
 use ajet_db::PgPool;
+use ajet_db::tokens::TokenHasher;
 use anyhow::Context;
 use futures::{StreamExt, TryStreamExt};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -20,6 +21,7 @@ pub struct Population {
     pub community: CommunityId,
     pub users: Vec<UserId>,
     pub tokens: Vec<String>,
+    hasher: TokenHasher,
 }
 
 impl Population {
@@ -68,7 +70,36 @@ impl Population {
             community,
             users,
             tokens,
+            hasher,
         })
+    }
+
+    /// An incoming webhook of `channel`, as the api creates one (a bot of its own, a
+    /// member of the community and the channel); its delivery path `/hook/<id>/<token>`.
+    pub async fn webhook(&self, channel: ChannelId, name: &str) -> anyhow::Result<String> {
+        let mut tx = self.db.begin().await?;
+        let bot = ajet_db::webhooks::insert_bot_user(&mut tx, name, name).await?;
+        ajet_db::communities::add_member(&mut tx, self.community, bot, "member").await?;
+        ajet_db::channels::add_member(&mut tx, channel, bot).await?;
+        let (webhook, token) = ajet_db::webhooks::insert(
+            &mut tx,
+            &self.hasher,
+            ajet_db::webhooks::NewWebhook {
+                community: self.community,
+                channel,
+                bot_user: bot,
+                name,
+                created_by: None,
+                settings: ajet_db::webhooks::Settings {
+                    post_ci_successes: true,
+                    ..Default::default()
+                },
+            },
+        )
+        .await
+        .with_context(|| format!("cannot create the webhook {name}"))?;
+        tx.commit().await?;
+        Ok(format!("/hook/{}/{token}", webhook.id))
     }
 
     /// A public channel `name` whose members are `members`.

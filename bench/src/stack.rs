@@ -115,6 +115,8 @@ impl Stack {
             // The benchmark's posters are people posting far faster than anyone types; the
             // per-person limit would measure the limiter, not the server.
             ("AJET_RATE_LIMIT_USER", "100000000".to_owned()),
+            // Likewise for the webhooks, each of which a benchmark task feeds flat out.
+            ("AJET_RATE_LIMIT_WEBHOOK", "100000000".to_owned()),
         ];
         let spawn_at = |name: &'static str, addr: SocketAddr| {
             spawn(&config.bin_dir, name, addr, &env, &dir, name)

@@ -129,6 +129,7 @@ mod tests {
             last_reply_at: None,
             reply_participants: Vec::new(),
             reactions: Vec::new(),
+            meta: None,
         };
         assert!(message_line(&m).ends_with(" alice: hi there"));
     }

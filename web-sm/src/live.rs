@@ -79,6 +79,7 @@ mod tests {
             last_reply_at: None,
             reply_participants: vec![],
             reactions: vec![],
+            meta: None,
         };
         let envelope = Envelope::for_channel(
             None,

@@ -242,6 +242,7 @@ mod tests {
             last_reply_at: None,
             reply_participants: vec![],
             reactions: vec![],
+            meta: None,
         }
     }
 

@@ -92,6 +92,7 @@ impl Writer {
             last_reply_at: None,
             reply_participants: Vec::new(),
             reactions: Vec::new(),
+            meta: post.meta.cloned(),
         };
         let event = Envelope::for_channel(
             Some(community),
@@ -100,6 +101,10 @@ impl Writer {
             EventData::MessageCreated(message.clone()),
         );
         let payload = serde_json::to_string(&event).ok()?;
+        let meta = match &message.meta {
+            Some(meta) => Some(serde_json::to_string(meta).ok()?),
+            None => None,
+        };
         let (done, stored) = oneshot::channel();
         let job = Job {
             message: BatchedMessage {
@@ -109,6 +114,7 @@ impl Writer {
                 author: post.author,
                 body: message.body.clone(),
                 idempotency_key: post.idempotency_key.map(str::to_owned),
+                meta,
                 created_at: message.created_at,
                 event_id: event.event_id,
                 subject: subjects::community(community),

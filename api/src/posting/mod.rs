@@ -9,7 +9,7 @@ pub mod batch;
 
 use std::collections::HashSet;
 
-use ajet_core::dto::{MessageDto, NotificationKind};
+use ajet_core::dto::{MessageDto, MessageMeta, NotificationKind};
 use ajet_core::mentions::{self, Mention};
 use ajet_core::{ChannelId, ErrorCode, EventData, MessageId, UserId};
 use ajet_db::PgConnection;
@@ -35,6 +35,8 @@ pub struct Post<'a> {
     pub parent: Option<MessageId>,
     /// The W3C trace context of the request, passed on with the events.
     pub traceparent: Option<String>,
+    /// A webhook message's sender name, icon and cards.
+    pub meta: Option<&'a MessageMeta>,
 }
 
 /// What posting did.
@@ -76,6 +78,7 @@ pub async fn post(state: &AppState, post: Post<'_>) -> Result<Posted> {
             body: post.body,
             idempotency_key: post.idempotency_key,
             parent: post.parent,
+            meta: post.meta,
         },
     )
     .await;

@@ -81,6 +81,7 @@ fn message(
         last_reply_at: None,
         reply_participants: Vec::new(),
         reactions: Vec::new(),
+        meta: None,
     }
 }
 

@@ -108,6 +108,40 @@ pub struct MessageDto {
     /// Reactions, aggregated per emoji.
     #[serde(default)]
     pub reactions: Vec<ReactionDto>,
+    /// How a webhook's message is shown beside its body: the sender's name and icon for
+    /// this message, and structured cards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<MessageMeta>,
+}
+
+/// What a message shows beside its markdown body. The body is complete on its own (what
+/// the cli prints); a client that draws cards shows [`MessageMeta::text`] and the cards
+/// instead.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageMeta {
+    /// The name shown as the sender of this message (a webhook's per-message username).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// The sender's picture for this message: an `http`/`https` image URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon_url: Option<String>,
+    /// The sender's picture for this message as an emoji short code (`:rocket:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon_emoji: Option<String>,
+    /// The part of the body before the cards' content, when there are cards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Structured cards (a webhook's attachments or alerts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cards: Vec<crate::cards::Card>,
+}
+
+impl MessageMeta {
+    /// Whether there is nothing here to store.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// One emoji's reactions on a message.

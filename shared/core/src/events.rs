@@ -289,6 +289,7 @@ mod tests {
             last_reply_at: None,
             reply_participants: Vec::new(),
             reactions: Vec::new(),
+            meta: None,
         }
     }
 

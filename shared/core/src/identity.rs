@@ -83,6 +83,65 @@ pub struct Created<T> {
 pub struct CreateWebhook {
     pub channel_id: ChannelId,
     pub name: String,
+    /// A secret shared with the sender: every delivery must then carry a valid
+    /// `X-Hub-Signature-256` (GitHub) or `X-Gitea-Signature` (Gitea, Forgejo) HMAC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// The events to post (`push`, `pull_request`, `alert`, `message`, …); absent: every
+    /// event that can be rendered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<String>>,
+    /// Whether a delivery may set its own sender name and icon, or post to another public
+    /// channel of the community (Slack's `username`, `icon_url`, `icon_emoji`, `channel`).
+    #[serde(default)]
+    pub allow_overrides: bool,
+    /// Whether successful CI results (workflow runs and jobs, check runs and suites) post;
+    /// failures always do.
+    #[serde(default = "yes")]
+    pub post_ci_successes: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A field that is present, `null` or not: `Some(None)` for `null`, and (with
+/// `#[serde(default)]`) `None` when absent.
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// `PATCH /api/webhooks/{id}`: the settings to change; what is absent stays as it is.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateWebhook {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// A new secret; `null` removes it, so that deliveries need no signature.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub secret: Option<Option<String>>,
+    /// The events to post; `null` posts every event that can be rendered.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<String>>))]
+    pub events: Option<Option<Vec<String>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_overrides: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_ci_successes: Option<bool>,
 }
 
 /// An incoming webhook as listed.
@@ -99,13 +158,50 @@ pub struct WebhookDto {
     /// Where outside tools post: `/hook/<id>/<token>` (the token is only in
     /// [`Created::token`]).
     pub path: String,
+    /// Whether deliveries must be signed with the webhook's secret (never shown).
+    #[serde(default)]
+    pub has_secret: bool,
+    /// The events it posts; absent: every event that can be rendered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<String>>,
+    #[serde(default)]
+    pub allow_overrides: bool,
+    #[serde(default)]
+    pub post_ci_successes: bool,
 }
 
-/// The body a webhook accepts (for now: plain text).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// One delivery in a webhook's log (`GET /api/webhooks/{id}/deliveries`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct WebhookPost {
-    pub text: String,
+pub struct WebhookDeliveryDto {
+    pub received_at: DateTime<Utc>,
+    /// The format it was read as (`slack`, `github`, `gitea`, `alertmanager`, `plain`), when
+    /// it got that far.
+    pub format: Option<String>,
+    /// The event (`push`, `alert`, `message`, …) and its action, when known.
+    pub event: Option<String>,
+    pub action: Option<String>,
+    /// The sender's delivery id (`X-GitHub-Delivery`, `X-Gitea-Delivery`).
+    pub delivery_id: Option<String>,
+    /// The HTTP status it was answered with.
+    pub status: u16,
+    /// What happened, as a sentence: why it was refused, or why nothing was posted.
+    pub note: Option<String>,
+    /// The message it posted.
+    pub message_id: Option<crate::ids::MessageId>,
+}
+
+/// The answer to a delivery that posted nothing new (a ping, an event the webhook leaves
+/// out, a redelivery). Slack-compatible deliveries are answered `ok`, as Slack does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HookReceipt {
+    pub posted: bool,
+    /// The message this delivery posted before, for a redelivery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<crate::ids::MessageId>,
+    /// Why nothing was posted.
+    pub note: String,
 }
 
 /// `POST /api/communities/{id}/invites`.

@@ -10,3 +10,10 @@ pub const DEFAULT_PAGE_LIMIT: u32 = 50;
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 128;
 /// Longest username.
 pub const MAX_USERNAME_LEN: usize = 32;
+/// Largest body an incoming webhook accepts, in bytes. GitHub's push events carry up to 2,048
+/// commits; this holds them, and the gateway refuses anything larger before reading it.
+pub const MAX_WEBHOOK_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// Deliveries a webhook's log keeps, newest first.
+pub const WEBHOOK_DELIVERY_LOG: usize = 100;
+/// Longest webhook secret (for signed GitHub and Gitea deliveries).
+pub const MAX_WEBHOOK_SECRET_LEN: usize = 256;

@@ -5,13 +5,14 @@
 //! gap-free and follow commit order: a reader paging with `after` can never skip a message
 //! that commits later with a smaller position.
 
-use ajet_core::dto::MessageDto;
+use ajet_core::dto::{MessageDto, MessageMeta};
 use ajet_core::{ChannelId, CommunityId, EventId, MessageId, UserId};
 
 use chrono::{DateTime, Utc};
 use sea_query::{Expr, ExprTrait, JoinType, Order, PostgresQueryBuilder, Query};
 use sea_query_sqlx::SqlxBinder;
 use sqlx::PgConnection;
+use sqlx::types::Json;
 use uuid::Uuid;
 
 /// A message joined with its author's username.
@@ -32,6 +33,7 @@ pub struct Message {
     pub deleted_at: Option<DateTime<Utc>>,
     pub reply_count: i32,
     pub last_reply_at: Option<DateTime<Utc>>,
+    pub meta: Option<Json<MessageMeta>>,
 }
 
 impl From<Message> for MessageDto {
@@ -51,6 +53,7 @@ impl From<Message> for MessageDto {
             last_reply_at: m.last_reply_at,
             reply_participants: Vec::new(),
             reactions: Vec::new(),
+            meta: m.meta.map(|Json(meta)| meta),
         }
     }
 }
@@ -62,6 +65,8 @@ pub struct NewMessage<'a> {
     pub body: &'a str,
     pub idempotency_key: Option<&'a str>,
     pub parent: Option<MessageId>,
+    /// A webhook message's sender name, icon and cards.
+    pub meta: Option<&'a MessageMeta>,
 }
 
 /// The unique index that makes a retried post with the same key a no-op.
@@ -76,10 +81,10 @@ pub async fn insert(conn: &mut PgConnection, new: NewMessage<'_>) -> Result<Mess
              UPDATE channels SET last_seq = last_seq + 1 WHERE id = $2 RETURNING last_seq
          ), ins AS (
              INSERT INTO messages (id, channel_id, seq, author_id, body_md, idempotency_key,
-                                   parent_id)
-             SELECT $1, $2, last_seq, $3, $4, $5, $6 FROM bump
+                                   parent_id, meta)
+             SELECT $1, $2, last_seq, $3, $4, $5, $6, $7 FROM bump
              RETURNING id, channel_id, seq, author_id, parent_id, body_md, created_at,
-                       edited_at, deleted_at, reply_count, last_reply_at
+                       edited_at, deleted_at, reply_count, last_reply_at, meta
          ), _read AS (
              UPDATE channel_members SET last_read_seq = (SELECT last_seq FROM bump)
              WHERE channel_id = $2 AND user_id = $3
@@ -92,6 +97,7 @@ pub async fn insert(conn: &mut PgConnection, new: NewMessage<'_>) -> Result<Mess
     .bind(new.body)
     .bind(new.idempotency_key)
     .bind(new.parent.map(|p| p.as_uuid()))
+    .bind(new.meta.map(Json))
     .fetch_one(conn)
     .await
 }
@@ -107,6 +113,8 @@ pub struct BatchedMessage {
     pub author: UserId,
     pub body: String,
     pub idempotency_key: Option<String>,
+    /// The JSON of the message's [`MessageMeta`], if it has one.
+    pub meta: Option<String>,
     /// Microsecond precision, as stored.
     pub created_at: DateTime<Utc>,
     /// The event recorded in the outbox with the message: the JSON of its envelope, whose
@@ -154,14 +162,15 @@ pub async fn insert_batch(
     let subjects: Vec<&str> = batch.iter().map(|m| m.subject.as_str()).collect();
     let payloads: Vec<&str> = batch.iter().map(|m| m.payload.as_str()).collect();
     let traces: Vec<Option<&str>> = batch.iter().map(|m| m.traceparent.as_deref()).collect();
+    let metas: Vec<Option<&str>> = batch.iter().map(|m| m.meta.as_deref()).collect();
     sqlx::query_as(
         "WITH input AS (
              SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[],
                                   $6::text[], $7::timestamptz[], $8::uuid[], $9::text[],
-                                  $10::text[]::jsonb[], $11::text[])
+                                  $10::text[]::jsonb[], $11::text[], $12::text[]::jsonb[])
                  WITH ORDINALITY AS i(id, channel_id, community_id, author_id, body,
                                       idempotency_key, created_at, event_id, subject, payload,
-                                      traceparent, ord)
+                                      traceparent, meta, ord)
          ), locked AS MATERIALIZED (
              -- Row locks are taken as the rows leave the sort: in id order.
              SELECT ch.id, ch.community_id FROM channels ch
@@ -203,8 +212,8 @@ pub async fn insert_batch(
              JOIN users u ON u.id = a.author_id
          ), _messages AS (
              INSERT INTO messages (id, channel_id, seq, author_id, body_md, idempotency_key,
-                                   created_at)
-             SELECT id, channel_id, seq, author_id, body, idempotency_key, created_at
+                                   created_at, meta)
+             SELECT id, channel_id, seq, author_id, body, idempotency_key, created_at, meta
              FROM numbered
          ), _read AS (
              UPDATE channel_members m SET last_read_seq = r.seq
@@ -232,13 +241,14 @@ pub async fn insert_batch(
     .bind(&subjects)
     .bind(&payloads)
     .bind(&traces)
+    .bind(&metas)
     .fetch_all(conn)
     .await
 }
 
 const SELECT: &str = "SELECT m.id, m.channel_id, m.seq, m.author_id, u.username AS author_username,
         m.parent_id, m.body_md, m.created_at, m.edited_at, m.deleted_at, m.reply_count,
-        m.last_reply_at
+        m.last_reply_at, m.meta
      FROM messages m JOIN users u ON u.id = m.author_id";
 
 /// The message `id`.
@@ -421,6 +431,7 @@ pub async fn list(
             ("m", "deleted_at"),
             ("m", "reply_count"),
             ("m", "last_reply_at"),
+            ("m", "meta"),
         ])
         .expr_as(Expr::col(("u", "username")), "author_username")
         .from_as("messages", "m")

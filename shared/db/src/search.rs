@@ -225,6 +225,7 @@ fn build(
             ("m", "deleted_at"),
             ("m", "reply_count"),
             ("m", "last_reply_at"),
+            ("m", "meta"),
         ])
         .expr_as(Expr::col(("u", "username")), "author_username")
         .expr_as(Expr::col(("ch", "name")), "channel_name")

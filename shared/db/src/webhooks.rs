@@ -1,8 +1,9 @@
 //! Incoming webhooks: each bound to a channel, posting as its own bot user, opened by a
 //! secret token of which only the keyed hash is stored.
 
-use ajet_core::identity::WebhookDto;
-use ajet_core::{ChannelId, CommunityId, UserId, WebhookId};
+use ajet_core::identity::{WebhookDeliveryDto, WebhookDto};
+use ajet_core::limits::WEBHOOK_DELIVERY_LOG;
+use ajet_core::{ChannelId, CommunityId, MessageId, UserId, WebhookId};
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -23,6 +24,12 @@ pub struct Webhook {
     pub name: String,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The HMAC key signed deliveries are checked against.
+    pub secret: Option<String>,
+    /// The events to post; `None`: every event that can be rendered.
+    pub events: Option<Vec<String>>,
+    pub allow_overrides: bool,
+    pub post_ci_successes: bool,
 }
 
 impl From<Webhook> for WebhookDto {
@@ -36,11 +43,16 @@ impl From<Webhook> for WebhookDto {
             name: w.name,
             created_at: w.created_at,
             revoked: w.revoked_at.is_some(),
+            has_secret: w.secret.is_some(),
+            events: w.events,
+            allow_overrides: w.allow_overrides,
+            post_ci_successes: w.post_ci_successes,
         }
     }
 }
 
-const COLUMNS: &str = "id, community_id, channel_id, user_id, name, created_at, revoked_at";
+const COLUMNS: &str = "id, community_id, channel_id, user_id, name, created_at, revoked_at, \
+                       secret, events, allow_overrides, post_ci_successes";
 
 /// A webhook to create; its bot user must exist already.
 pub struct NewWebhook<'a> {
@@ -49,6 +61,16 @@ pub struct NewWebhook<'a> {
     pub bot_user: UserId,
     pub name: &'a str,
     pub created_by: Option<UserId>,
+    pub settings: Settings,
+}
+
+/// What a webhook posts and how.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Settings {
+    pub secret: Option<String>,
+    pub events: Option<Vec<String>>,
+    pub allow_overrides: bool,
+    pub post_ci_successes: bool,
 }
 
 /// Inserts a webhook; returns it with its secret token, which is never stored.
@@ -59,8 +81,9 @@ pub async fn insert(
 ) -> Result<(Webhook, String), sqlx::Error> {
     let secret = tokens::generate();
     let webhook = sqlx::query_as(&format!(
-        "INSERT INTO webhooks (id, community_id, channel_id, user_id, name, token_hash, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
+        "INSERT INTO webhooks (id, community_id, channel_id, user_id, name, token_hash, created_by,
+                               secret, events, allow_overrides, post_ci_successes)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {COLUMNS}"
     ))
     .bind(WebhookId::new().as_uuid())
     .bind(new.community.as_uuid())
@@ -69,6 +92,10 @@ pub async fn insert(
     .bind(new.name)
     .bind(&hasher.hash(&secret)[..])
     .bind(new.created_by.map(|u| u.as_uuid()))
+    .bind(new.settings.secret)
+    .bind(new.settings.events)
+    .bind(new.settings.allow_overrides)
+    .bind(new.settings.post_ci_successes)
     .fetch_one(conn)
     .await?;
     Ok((webhook, secret))
@@ -92,6 +119,28 @@ pub async fn list(
     ))
     .bind(community.as_uuid())
     .fetch_all(conn)
+    .await
+}
+
+/// Replaces the name and settings of the webhook `id`; the webhook as it now is.
+pub async fn update(
+    conn: &mut PgConnection,
+    id: WebhookId,
+    name: &str,
+    settings: &Settings,
+) -> Result<Option<Webhook>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "UPDATE webhooks SET name = $2, secret = $3, events = $4, allow_overrides = $5,
+                             post_ci_successes = $6
+         WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(id.as_uuid())
+    .bind(name)
+    .bind(settings.secret.as_deref())
+    .bind(settings.events.as_deref())
+    .bind(settings.allow_overrides)
+    .bind(settings.post_ci_successes)
+    .fetch_optional(conn)
     .await
 }
 
@@ -153,4 +202,99 @@ pub async fn insert_bot_user(
         .execute(conn)
         .await?;
     Ok(user)
+}
+
+/// One delivery for a webhook's log.
+#[derive(Clone, Debug, Default)]
+pub struct Delivery<'a> {
+    pub format: Option<&'a str>,
+    pub event: Option<&'a str>,
+    pub action: Option<&'a str>,
+    pub delivery_id: Option<&'a str>,
+    pub status: u16,
+    pub note: Option<&'a str>,
+    pub message: Option<MessageId>,
+}
+
+/// Adds a delivery to the log of `webhook`, and forgets the ones past the newest
+/// [`WEBHOOK_DELIVERY_LOG`]. The log is for diagnosis, so its commit does not wait for
+/// the disk: a crash may lose its last rows, never a message.
+pub async fn log_delivery(
+    conn: &mut PgConnection,
+    webhook: WebhookId,
+    delivery: Delivery<'_>,
+) -> Result<(), sqlx::Error> {
+    let keep = i64::try_from(WEBHOOK_DELIVERY_LOG).unwrap_or(i64::MAX);
+    let mut tx = sqlx::Connection::begin(conn).await?;
+    sqlx::query("SET LOCAL synchronous_commit = off")
+        .execute(&mut *tx)
+        .await?;
+    // The DELETE sees the log as it was before this INSERT: it keeps the newest `keep - 1`.
+    sqlx::query(
+        "WITH _new AS (
+             INSERT INTO webhook_deliveries
+                 (webhook_id, format, event, action, delivery_id, status, note, message_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         )
+         DELETE FROM webhook_deliveries
+         WHERE webhook_id = $1
+           AND id <= (SELECT id FROM webhook_deliveries WHERE webhook_id = $1
+                      ORDER BY id DESC OFFSET $9 - 1 LIMIT 1)",
+    )
+    .bind(webhook.as_uuid())
+    .bind(delivery.format.map(|s| bounded(s, 32)))
+    .bind(delivery.event.map(|s| bounded(s, 64)))
+    .bind(delivery.action.map(|s| bounded(s, 64)))
+    .bind(delivery.delivery_id.map(|s| bounded(s, 128)))
+    .bind(i16::try_from(delivery.status).unwrap_or(i16::MAX))
+    .bind(delivery.note.map(|s| bounded(s, 1000)))
+    .bind(delivery.message.map(|m| m.as_uuid()))
+    .bind(keep)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+/// The newest deliveries of `webhook`, newest first.
+pub async fn deliveries(
+    conn: &mut PgConnection,
+    webhook: WebhookId,
+) -> Result<Vec<WebhookDeliveryDto>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        received_at: DateTime<Utc>,
+        format: Option<String>,
+        event: Option<String>,
+        action: Option<String>,
+        delivery_id: Option<String>,
+        status: i16,
+        note: Option<String>,
+        message_id: Option<Uuid>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT received_at, format, event, action, delivery_id, status, note, message_id
+         FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(webhook.as_uuid())
+    .bind(i64::try_from(WEBHOOK_DELIVERY_LOG).unwrap_or(i64::MAX))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| WebhookDeliveryDto {
+            received_at: r.received_at,
+            format: r.format,
+            event: r.event,
+            action: r.action,
+            delivery_id: r.delivery_id,
+            status: u16::try_from(r.status).unwrap_or_default(),
+            note: r.note,
+            message_id: r.message_id.map(MessageId),
+        })
+        .collect())
+}
+
+/// `s` cut to at most `max` characters.
+fn bounded(s: &str, max: usize) -> &str {
+    s.char_indices().nth(max).map_or(s, |(i, _)| &s[..i])
 }

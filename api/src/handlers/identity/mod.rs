@@ -15,6 +15,8 @@ mod sessions;
 mod tokens;
 mod webhooks;
 
+use ajet_core::limits::MAX_WEBHOOK_BODY_BYTES;
+use axum::extract::DefaultBodyLimit;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -27,12 +29,17 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::list_tokens, tokens::create_token))
         .routes(routes!(tokens::revoke_token))
         .routes(routes!(webhooks::list_webhooks, webhooks::create_webhook))
-        .routes(routes!(webhooks::revoke_webhook))
+        .routes(routes!(webhooks::update_webhook, webhooks::revoke_webhook))
+        .routes(routes!(webhooks::list_deliveries))
         .routes(routes!(invites::list_invites, invites::create_invite))
         .routes(routes!(invites::revoke_invite))
         .routes(routes!(sessions::list_sessions))
         .routes(routes!(sessions::revoke_session))
         .routes(routes!(account::delete_me))
-        .routes(routes!(hooks::deliver))
+        .merge(
+            OpenApiRouter::default()
+                .routes(routes!(hooks::deliver))
+                .layer(DefaultBodyLimit::max(MAX_WEBHOOK_BODY_BYTES)),
+        )
         .routes(routes!(audit::list_audit))
 }

@@ -56,6 +56,7 @@ pub async fn create_message(
             idempotency_key: body.idempotency_key.as_deref(),
             parent: body.parent_id,
             traceparent: Some(trace.traceparent()),
+            meta: None,
         },
     )
     .await?;
