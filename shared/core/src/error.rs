@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 pub enum ErrorCode {
     #[error("bad request")]
     BadRequest,
+    /// A slash command that is neither built in nor registered in the community.
+    #[error("unknown command")]
+    UnknownCommand,
     #[error("invalid JSON")]
     InvalidJson,
     #[error("validation failed")]
@@ -39,8 +42,9 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for tables and tests.
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 14] = [
         Self::BadRequest,
+        Self::UnknownCommand,
         Self::InvalidJson,
         Self::ValidationFailed,
         Self::Unauthorized,
@@ -59,6 +63,7 @@ impl ErrorCode {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::BadRequest => "bad_request",
+            Self::UnknownCommand => "unknown_command",
             Self::InvalidJson => "invalid_json",
             Self::ValidationFailed => "validation_failed",
             Self::Unauthorized => "unauthorized",
@@ -77,7 +82,7 @@ impl ErrorCode {
     /// The HTTP status this code is answered with.
     pub fn status(self) -> u16 {
         match self {
-            Self::BadRequest | Self::InvalidJson => 400,
+            Self::BadRequest | Self::InvalidJson | Self::UnknownCommand => 400,
             Self::Unauthorized => 401,
             Self::Forbidden => 403,
             Self::NotFound => 404,
@@ -142,6 +147,15 @@ mod tests {
             assert_eq!(status >= 500, server, "{code:?} answers {status}");
             assert!((400..600).contains(&status), "{code:?} answers {status}");
         }
+    }
+
+    #[test]
+    fn unknown_command_is_a_400() {
+        assert_eq!(
+            serde_json::to_value(ErrorCode::UnknownCommand).unwrap(),
+            "unknown_command"
+        );
+        assert_eq!(ErrorCode::UnknownCommand.status(), 400);
     }
 
     #[test]

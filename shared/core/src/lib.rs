@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod cards;
+pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod events;

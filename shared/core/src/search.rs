@@ -54,7 +54,7 @@ pub enum Term {
     Phrase(String),
 }
 
-/// A channel named by `in:`.
+/// A channel named by `in:` in a search, or by `#channel` in a slash command.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChannelRef {
     /// The community's slug, when given as `in:slug#name`.
@@ -389,7 +389,7 @@ fn apply(query: &mut SearchQuery, operator: Operator, value: &str) -> Result<(),
 }
 
 /// `^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$`, the rule the database enforces.
-fn valid_username(name: &str) -> bool {
+pub(crate) fn valid_username(name: &str) -> bool {
     name.len() <= MAX_USERNAME_LEN
         && name.starts_with(|c: char| c.is_ascii_alphanumeric())
         && name
@@ -398,7 +398,7 @@ fn valid_username(name: &str) -> bool {
 }
 
 /// `#name`, `name`, `slug#name` or `#slug#name`.
-fn channel_ref(value: &str) -> Option<ChannelRef> {
+pub(crate) fn channel_ref(value: &str) -> Option<ChannelRef> {
     let value = value
         .strip_prefix('#')
         .unwrap_or(value)
