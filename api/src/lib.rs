@@ -11,10 +11,12 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod handlers;
+pub mod moderation;
 pub mod openapi;
 pub mod posting;
 pub mod relay;
 pub mod routes;
+pub mod slash;
 pub mod state;
 
 pub use routes::router;

@@ -48,6 +48,8 @@ pub const PREFIX: &str = "/api";
         (name = "dms", description = "Direct messages and group DMs."),
         (name = "notifications", description = "Mentions, DMs, thread replies, invites and system notices."),
         (name = "presence", description = "Heartbeats in, online and offline out."),
+        (name = "commands", description = "Slash commands: run one typed in a channel, list those the caller may run."),
+        (name = "moderation", description = "Bans, kicks, mutes and purges: the owner's and admins' tools."),
         (name = "search", description = "Full-text search over the messages the caller may read."),
         (name = "identity", description = "Sessions, bots and their tokens, webhooks, invites, the account."),
         (name = "meta", description = "This document."),

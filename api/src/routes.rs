@@ -17,7 +17,8 @@ use utoipa_axum::routes;
 
 use crate::error::Error;
 use crate::handlers::{
-    channels, communities, dms, health, identity, me, messages, notifications, presence, search,
+    channels, commands, communities, dms, health, identity, me, messages, moderation,
+    notifications, presence, search,
 };
 use crate::openapi;
 use crate::state::AppState;
@@ -97,6 +98,13 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(presence::heartbeat))
         .routes(routes!(presence::get_presence))
         .routes(routes!(presence::get_contacts))
+        .routes(routes!(commands::list_commands, commands::run_command))
+        .routes(routes!(moderation::list_bans, moderation::create_ban))
+        .routes(routes!(moderation::delete_ban))
+        .routes(routes!(moderation::create_kick))
+        .routes(routes!(moderation::list_mutes, moderation::create_mute))
+        .routes(routes!(moderation::delete_mute))
+        .routes(routes!(moderation::purge_channel))
         .merge(identity::routes())
         .merge(search::routes())
 }

@@ -13,51 +13,8 @@ use std::time::{Duration, Instant};
 
 use ajet_core::UserId;
 use ajet_db::PgPool;
-use harness::TestApp;
+use harness::{Caller, TestApp};
 use serde_json::{Value, json};
-
-/// A bare HTTP caller with an optional bearer token.
-struct Caller {
-    base: String,
-    token: Option<String>,
-    http: reqwest::Client,
-}
-
-impl Caller {
-    fn new(app: &TestApp, token: Option<&str>) -> Self {
-        Self {
-            base: app.base.clone(),
-            token: token.map(str::to_owned),
-            http: reqwest::Client::new(),
-        }
-    }
-
-    async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = self.http.request(method, format!("{}{path}", self.base));
-        if let Some(token) = &self.token {
-            req = req.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let response = req.send().await.unwrap();
-        let status = response.status().as_u16();
-        let body = response.json().await.unwrap_or(Value::Null);
-        (status, body)
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        self.send(reqwest::Method::GET, path, None).await
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        self.send(reqwest::Method::POST, path, Some(body)).await
-    }
-
-    async fn delete(&self, path: &str) -> (u16, Value) {
-        self.send(reqwest::Method::DELETE, path, None).await
-    }
-}
 
 async fn member(app: &TestApp, name: &str) -> (String, UserId) {
     let (_, id) = app.user(name).await;

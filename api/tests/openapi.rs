@@ -58,6 +58,16 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/presence"),
     ("get", "/api/me/contacts"),
     ("get", "/api/search"),
+    ("get", "/api/commands"),
+    ("post", "/api/commands"),
+    ("get", "/api/communities/{community_id}/bans"),
+    ("post", "/api/communities/{community_id}/bans"),
+    ("delete", "/api/communities/{community_id}/bans/{user_id}"),
+    ("post", "/api/communities/{community_id}/kicks"),
+    ("get", "/api/communities/{community_id}/mutes"),
+    ("post", "/api/communities/{community_id}/mutes"),
+    ("delete", "/api/communities/{community_id}/mutes/{user_id}"),
+    ("post", "/api/channels/{channel_id}/purge"),
 ];
 
 /// The identity routes (issue 3), from `handlers/identity/mod.rs`, checked by
@@ -76,6 +86,7 @@ const IDENTITY_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/communities/{community_id}/invites"),
     ("post", "/api/communities/{community_id}/invites"),
     ("delete", "/api/invites/{invite_id}"),
+    ("post", "/api/invites/{code}/accept"),
     ("get", "/api/sessions"),
     ("delete", "/api/sessions/{session_id}"),
     ("delete", "/api/me"),

@@ -52,16 +52,23 @@ pub enum Shell {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Post a message: ajet-chat send '#general' 'hello'
+    /// Post a message, or run a slash command: ajet-chat send '#general' 'hello';
+    /// ajet-chat send '#general' '/topic Release day' (start with // to post a leading /)
     Send {
         /// The channel: #name, community#name, @user (a DM), or its id.
         channel: String,
-        /// The message (markdown). Several words are joined with spaces; `-` reads stdin.
+        /// The message (markdown), or a slash command (`/help` lists them). Several words
+        /// are joined with spaces; `-` reads stdin.
         #[arg(required = true, num_args = 1..)]
         text: Vec<String>,
         /// Reply in the thread of this message id.
         #[arg(long)]
         thread: Option<String>,
+    },
+    /// List the slash commands you may run in a channel: ajet-chat commands '#general'
+    Commands {
+        /// The channel: #name, community#name, @user (a DM), or its id.
+        channel: String,
     },
     /// Open (or find) a direct message with one person, or a group DM with several, and
     /// optionally send a first message: ajet-chat dm @bob 'hi'

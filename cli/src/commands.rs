@@ -1,5 +1,6 @@
 //! The commands.
 
+use ajet_core::commands::CommandAnswer;
 use ajet_core::dto::ChannelDto;
 use ajet_core::{ChannelId, EventData, MessageId};
 use ajet_sdk::sse::StreamItem;
@@ -36,9 +37,22 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         } => {
             let channel = resolve(&client, &channel).await?;
             let parent = thread.as_deref().map(message_id).transpose()?;
-            let message = client
-                .post_message(channel.id, &message_text(text)?, parent)
-                .await?;
+            let text = message_text(text)?;
+            let message = if parent.is_none() && text.starts_with('/') {
+                match client.run_command(channel.id, &text).await? {
+                    CommandAnswer::Ephemeral { markdown } => {
+                        if json {
+                            output::json(&CommandAnswer::Ephemeral { markdown })?;
+                        } else {
+                            println!("{markdown}");
+                        }
+                        return Ok(());
+                    }
+                    CommandAnswer::Posted { message } => *message,
+                }
+            } else {
+                client.post_message(channel.id, &text, parent).await?
+            };
             if json {
                 output::json(&message)?;
             } else {
@@ -47,6 +61,18 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                     output::channel_name(&channel),
                     message.id
                 );
+            }
+        }
+        Command::Commands { channel } => {
+            let channel = resolve(&client, &channel).await?;
+            let list = client.commands(channel.id).await?;
+            if json {
+                output::json(&list)?;
+            } else {
+                let width = list.iter().map(|c| c.usage.len()).max().unwrap_or(0);
+                for command in list {
+                    println!("{:width$}  {}", command.usage, command.description);
+                }
             }
         }
         Command::Dm { users, text } => {

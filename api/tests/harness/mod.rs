@@ -13,6 +13,7 @@ use ajet_core::{ChannelId, UserId};
 use ajet_db::PgPool;
 use ajet_db::communities::Community;
 use ajet_db::tokens::TokenHasher;
+use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 pub fn nats_url() -> String {
@@ -150,5 +151,57 @@ impl TestApp {
             .fetch_one(&self.pool)
             .await
             .unwrap()
+    }
+}
+
+/// A bare HTTP caller with an optional bearer token.
+pub struct Caller {
+    base: String,
+    token: Option<String>,
+    http: reqwest::Client,
+}
+
+impl Caller {
+    pub fn new(app: &TestApp, token: Option<&str>) -> Self {
+        Self {
+            base: app.base.clone(),
+            token: token.map(str::to_owned),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let response = req.send().await.unwrap();
+        let status = response.status().as_u16();
+        let body = response.json().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        self.send(reqwest::Method::DELETE, path, None).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::PATCH, path, Some(body)).await
     }
 }

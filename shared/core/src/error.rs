@@ -26,6 +26,9 @@ pub enum ErrorCode {
     MethodNotAllowed,
     #[error("conflict")]
     Conflict,
+    /// Something that existed and no longer can be used (a revoked, expired or used-up invite).
+    #[error("gone")]
+    Gone,
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("rate limited")]
@@ -42,7 +45,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for tables and tests.
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 15] = [
         Self::BadRequest,
         Self::UnknownCommand,
         Self::InvalidJson,
@@ -52,6 +55,7 @@ impl ErrorCode {
         Self::NotFound,
         Self::MethodNotAllowed,
         Self::Conflict,
+        Self::Gone,
         Self::PayloadTooLarge,
         Self::RateLimited,
         Self::Internal,
@@ -71,6 +75,7 @@ impl ErrorCode {
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict => "conflict",
+            Self::Gone => "gone",
             Self::PayloadTooLarge => "payload_too_large",
             Self::RateLimited => "rate_limited",
             Self::Internal => "internal",
@@ -88,6 +93,7 @@ impl ErrorCode {
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::Conflict => 409,
+            Self::Gone => 410,
             Self::PayloadTooLarge => 413,
             Self::ValidationFailed => 422,
             Self::RateLimited => 429,

@@ -14,6 +14,7 @@ pub mod identity;
 pub mod ids;
 pub mod limits;
 pub mod mentions;
+pub mod moderation;
 pub mod search;
 pub mod subjects;
 

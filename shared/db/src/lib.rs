@@ -18,6 +18,7 @@ pub mod invites;
 pub mod keys;
 pub mod mentions;
 pub mod messages;
+pub mod moderation;
 pub mod notifications;
 pub mod oauth;
 pub mod outbox;

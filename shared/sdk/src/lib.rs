@@ -5,6 +5,7 @@
 //! drive the real services. Errors carry the server's typed code and sentence.
 
 mod client;
+mod commands;
 mod domain;
 mod error;
 mod identity;

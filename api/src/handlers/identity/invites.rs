@@ -1,10 +1,12 @@
 //! Invites: `POST|GET /api/communities/{community_id}/invites`,
 //! `DELETE /api/invites/{invite_id}`.
 
-use ajet_core::CommunityId;
 use ajet_core::ErrorBody;
 use ajet_core::identity::{CreateInvite, InviteDto};
+use ajet_core::{CommunityId, ErrorCode, EventData};
 use ajet_db::invites;
+use ajet_telemetry::TraceContext;
+use axum::Extension;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -15,6 +17,7 @@ use uuid::Uuid;
 use super::common::{Origin, require_manager};
 use crate::auth::AuthUser;
 use crate::error::{Error, JsonBody, PathParam, Result};
+use crate::events::Recorder;
 use crate::state::AppState;
 
 /// Creates an invite; its code goes in the sign-up link `/signup?invite=<code>`.
@@ -147,4 +150,108 @@ pub async fn revoke_invite(
     }
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Joins the invite's community (and its `#general`) as a member: how someone who left or
+/// was removed comes back. Refused while they are banned.
+#[utoipa::path(
+    post,
+    path = "/invites/{code}/accept",
+    tag = "identity",
+    security(("bearer" = [])),
+    params(
+        ("code" = String, Path, description = "The invite's code, as in `/signup?invite=<code>`."),
+    ),
+    responses(
+        (status = 204, description = "The caller is a member of the community and its `#general`."),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The caller is banned from the community (the sentence says until when), or the token is not a person's session.", body = ErrorBody),
+        (status = 404, description = "No such invite.", body = ErrorBody),
+        (status = 409, description = "The caller is a member already.", body = ErrorBody),
+        (status = 410, description = "The invite is revoked, expired or used up.", body = ErrorBody),
+    ),
+)]
+#[tracing::instrument(skip_all, fields(user.id = %user.id))]
+pub async fn accept_invite(
+    State(state): State<AppState>,
+    user: AuthUser,
+    origin: Origin,
+    Extension(trace): Extension<TraceContext>,
+    PathParam(code): PathParam<String>,
+) -> Result<StatusCode> {
+    if !matches!(user.credential, crate::auth::Credential::Session(_)) {
+        return Err(Error::new(
+            ErrorCode::Forbidden,
+            "only a person signed in can accept an invite",
+        ));
+    }
+    let mut tx = state.db.begin().await?;
+    let invite = invites::peek(&mut tx, &code).await.map_err(refusal)?;
+    let community = invite.community_id;
+    if let Some(until) = ajet_db::moderation::banned_until(&mut tx, community, user.id).await? {
+        return Err(Error::new(
+            ErrorCode::Forbidden,
+            format!(
+                "you are banned from this community {}",
+                crate::moderation::until(until)
+            ),
+        ));
+    }
+    if ajet_db::communities::member(&mut tx, community, user.id)
+        .await?
+        .is_some()
+    {
+        return Err(Error::conflict(
+            "you are a member of this community already",
+        ));
+    }
+    invites::redeem(&mut tx, &code).await.map_err(refusal)?;
+    ajet_db::communities::add_member(&mut tx, community, user.id, "member").await?;
+    let me = ajet_db::users::get(&mut tx, user.id)
+        .await?
+        .ok_or_else(|| Error::unauthorized("this account no longer exists"))?;
+    let mut events = Recorder::new(Some(trace.traceparent()));
+    events
+        .community(
+            &mut tx,
+            community,
+            Some(user.id),
+            EventData::MemberJoined {
+                user: me.clone().into(),
+            },
+        )
+        .await?;
+    if let Some(general) = ajet_db::channels::by_name(&mut tx, community, "general").await?
+        && ajet_db::channels::add_member(&mut tx, general.id, user.id).await?
+    {
+        events
+            .channel(
+                &mut tx,
+                Some(community),
+                general.id,
+                Some(user.id),
+                EventData::MemberJoined { user: me.into() },
+            )
+            .await?;
+    }
+    ajet_db::audit::insert(
+        &mut tx,
+        ajet_db::audit::Entry {
+            community: Some(community),
+            target_kind: Some("invite"),
+            target_id: Some(invite.id),
+            ..origin.entry(&user, "invite.accept")
+        },
+    )
+    .await?;
+    events.commit(tx, &state).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn refusal(err: invites::RedeemError) -> Error {
+    match err {
+        invites::RedeemError::Sqlx(err) => err.into(),
+        invites::RedeemError::Unknown => Error::not_found(err.to_string()),
+        other => Error::new(ErrorCode::Gone, other.to_string()),
+    }
 }

@@ -7,13 +7,15 @@
 
 mod account;
 mod audit;
-mod bots;
+pub(crate) mod bots;
 mod common;
+
+pub use common::Origin;
 mod hooks;
-mod invites;
+pub(crate) mod invites;
 mod sessions;
-mod tokens;
-mod webhooks;
+pub(crate) mod tokens;
+pub(crate) mod webhooks;
 
 use ajet_core::limits::MAX_WEBHOOK_BODY_BYTES;
 use axum::extract::DefaultBodyLimit;
@@ -33,6 +35,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::list_deliveries))
         .routes(routes!(invites::list_invites, invites::create_invite))
         .routes(routes!(invites::revoke_invite))
+        .routes(routes!(invites::accept_invite))
         .routes(routes!(sessions::list_sessions))
         .routes(routes!(sessions::revoke_session))
         .routes(routes!(account::delete_me))

@@ -26,7 +26,7 @@ pub enum CommandAnswer {
     /// An answer for the caller only, in markdown (a token's secret is shown once, here).
     Ephemeral { markdown: String },
     /// The command posted this message (`/me`, `/msg`).
-    Posted { message: MessageDto },
+    Posted { message: Box<MessageDto> },
 }
 
 /// A command the caller may run, for autocompletion and `/help`.
