@@ -6,8 +6,10 @@ use std::sync::Arc;
 use ajet_bus::EventBus;
 use ajet_db::PgPool;
 use ajet_db::tokens::TokenHasher;
-use ajet_edge::revocation::{self, AuthCache};
+use ajet_db::webhooks::Webhook;
+use ajet_edge::revocation::{self, AuthCache, Companion};
 
+use crate::delivery_log::DeliveryLog;
 use crate::posting::batch::Writer;
 use crate::relay::RelayHandle;
 
@@ -24,6 +26,11 @@ pub struct Inner {
     pub writer: Writer,
     /// Validated tokens, cleared by revocations announced on the bus.
     pub auth_cache: Arc<AuthCache>,
+    /// Webhooks by their token's hash, forgotten with the tokens (a webhook's revocation
+    /// or change of settings is announced like a token's).
+    pub webhooks: Companion<Webhook>,
+    /// Writes the webhooks' delivery logs in batches.
+    pub delivery_log: DeliveryLog,
 }
 
 impl AppState {
@@ -36,6 +43,8 @@ impl AppState {
         let auth_cache = revocation::follow_revocations(&bus);
         let writer = Writer::spawn(db.clone(), relay.clone());
         Self(Arc::new(Inner {
+            webhooks: Companion::new(auth_cache.clone(), revocation::CACHE_TTL),
+            delivery_log: DeliveryLog::spawn(db.clone()),
             auth_cache,
             writer,
             db,

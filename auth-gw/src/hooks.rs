@@ -50,10 +50,14 @@ pub async fn deliver(
             Err(wait) => limits::too_many(wait),
         };
     };
-    let found = match state.db.acquire().await {
-        Ok(mut conn) => ajet_db::webhooks::authenticate(&mut conn, &state.hasher, id, &token).await,
-        Err(err) => Err(err),
-    };
+    let found = state
+        .webhooks
+        .resolve(state.hasher.hash(&token), || async {
+            let mut conn = state.db.acquire().await?;
+            ajet_db::webhooks::authenticate(&mut conn, &state.hasher, id, &token).await
+        })
+        .await
+        .map(|found| found.filter(|webhook| webhook.id == id));
     match found {
         Ok(Some(_)) => {}
         Ok(None) => {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use ajet_bus::EventBus;
 use ajet_db::PgPool;
 use ajet_db::tokens::TokenHasher;
-use ajet_edge::revocation::{self, AuthCache};
+use ajet_edge::revocation::{self, AuthCache, Companion};
 use axum::body::Body;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -34,6 +34,8 @@ pub struct Inner {
     pub bus: Arc<dyn EventBus>,
     /// Validated tokens, cleared by every revocation announced on the bus.
     pub auth_cache: Arc<AuthCache>,
+    /// Webhooks by their token's hash, forgotten with the tokens.
+    pub webhooks: Companion<ajet_db::webhooks::Webhook>,
     pub limits: Limiters,
     pub pages: Pages,
     /// The enabled sign-in providers.
@@ -82,6 +84,7 @@ impl AppState {
                 tui_sm: Upstream::new(config.tui_sm_url.clone()),
             },
             bus,
+            webhooks: Companion::new(auth_cache.clone(), revocation::CACHE_TTL),
             auth_cache,
             limits: Limiters::new(config.limits),
             pages: Pages::new(),

@@ -206,49 +206,76 @@ pub async fn insert_bot_user(
 
 /// One delivery for a webhook's log.
 #[derive(Clone, Debug, Default)]
-pub struct Delivery<'a> {
-    pub format: Option<&'a str>,
-    pub event: Option<&'a str>,
-    pub action: Option<&'a str>,
-    pub delivery_id: Option<&'a str>,
+pub struct Delivery {
+    pub webhook: WebhookId,
+    pub format: Option<String>,
+    pub event: Option<String>,
+    pub action: Option<String>,
+    pub delivery_id: Option<String>,
     pub status: u16,
-    pub note: Option<&'a str>,
+    pub note: Option<String>,
     pub message: Option<MessageId>,
 }
 
-/// Adds a delivery to the log of `webhook`, and forgets the ones past the newest
-/// [`WEBHOOK_DELIVERY_LOG`]. The log is for diagnosis, so its commit does not wait for
-/// the disk: a crash may lose its last rows, never a message.
-pub async fn log_delivery(
+/// Adds deliveries to their webhooks' logs, and forgets the ones past each webhook's
+/// newest [`WEBHOOK_DELIVERY_LOG`]. The log is for diagnosis, so its commit does not wait
+/// for the disk: a crash may lose its last rows, never a message.
+pub async fn log_deliveries(
     conn: &mut PgConnection,
-    webhook: WebhookId,
-    delivery: Delivery<'_>,
+    deliveries: &[Delivery],
 ) -> Result<(), sqlx::Error> {
+    fn column(
+        deliveries: &[Delivery],
+        max: usize,
+        f: impl Fn(&Delivery) -> Option<&str>,
+    ) -> Vec<Option<String>> {
+        deliveries
+            .iter()
+            .map(|d| f(d).map(|s| bounded(s, max).to_owned()))
+            .collect()
+    }
+    let webhooks: Vec<Uuid> = deliveries.iter().map(|d| d.webhook.as_uuid()).collect();
+    let formats = column(deliveries, 32, |d| d.format.as_deref());
+    let events = column(deliveries, 64, |d| d.event.as_deref());
+    let actions = column(deliveries, 64, |d| d.action.as_deref());
+    let ids = column(deliveries, 128, |d| d.delivery_id.as_deref());
+    let notes = column(deliveries, 1000, |d| d.note.as_deref());
+    let statuses: Vec<i16> = deliveries
+        .iter()
+        .map(|d| i16::try_from(d.status).unwrap_or(i16::MAX))
+        .collect();
+    let messages: Vec<Option<Uuid>> = deliveries
+        .iter()
+        .map(|d| d.message.map(|m| m.as_uuid()))
+        .collect();
     let keep = i64::try_from(WEBHOOK_DELIVERY_LOG).unwrap_or(i64::MAX);
     let mut tx = sqlx::Connection::begin(conn).await?;
     sqlx::query("SET LOCAL synchronous_commit = off")
         .execute(&mut *tx)
         .await?;
-    // The DELETE sees the log as it was before this INSERT: it keeps the newest `keep - 1`.
     sqlx::query(
-        "WITH _new AS (
-             INSERT INTO webhook_deliveries
-                 (webhook_id, format, event, action, delivery_id, status, note, message_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         )
-         DELETE FROM webhook_deliveries
-         WHERE webhook_id = $1
-           AND id <= (SELECT id FROM webhook_deliveries WHERE webhook_id = $1
-                      ORDER BY id DESC OFFSET $9 - 1 LIMIT 1)",
+        "INSERT INTO webhook_deliveries
+             (webhook_id, format, event, action, delivery_id, status, note, message_id)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
+                              $6::smallint[], $7::text[], $8::uuid[])",
     )
-    .bind(webhook.as_uuid())
-    .bind(delivery.format.map(|s| bounded(s, 32)))
-    .bind(delivery.event.map(|s| bounded(s, 64)))
-    .bind(delivery.action.map(|s| bounded(s, 64)))
-    .bind(delivery.delivery_id.map(|s| bounded(s, 128)))
-    .bind(i16::try_from(delivery.status).unwrap_or(i16::MAX))
-    .bind(delivery.note.map(|s| bounded(s, 1000)))
-    .bind(delivery.message.map(|m| m.as_uuid()))
+    .bind(&webhooks)
+    .bind(&formats)
+    .bind(&events)
+    .bind(&actions)
+    .bind(&ids)
+    .bind(&statuses)
+    .bind(&notes)
+    .bind(&messages)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "DELETE FROM webhook_deliveries d
+         USING (SELECT id, row_number() OVER (PARTITION BY webhook_id ORDER BY id DESC) AS n
+                FROM webhook_deliveries WHERE webhook_id = ANY($1)) old
+         WHERE d.id = old.id AND old.n > $2",
+    )
+    .bind(&webhooks)
     .bind(keep)
     .execute(&mut *tx)
     .await?;

@@ -129,6 +129,74 @@ impl AuthCache {
     }
 }
 
+/// Other validated secrets (a webhook's token, with the webhook it opens), kept like
+/// identities and forgotten with them: whenever `auth` is cleared by an announced
+/// revocation, or stops following the announcements, everything here is dropped too.
+pub struct Companion<V> {
+    auth: Arc<AuthCache>,
+    ttl: Duration,
+    /// The generation of `auth` the entries belong to, and the entries.
+    state: Mutex<(u64, Entries<V>)>,
+}
+
+type Entries<V> = HashMap<[u8; 32], (V, Instant)>;
+
+impl<V: Clone> Companion<V> {
+    pub fn new(auth: Arc<AuthCache>, ttl: Duration) -> Self {
+        Self {
+            auth,
+            ttl,
+            state: Mutex::new((0, HashMap::new())),
+        }
+    }
+
+    /// The value kept for `key` (a secret's hash), else the one `lookup` finds, which is
+    /// then kept unless a revocation was announced while `lookup` ran.
+    pub async fn resolve<E, F, Fut>(&self, key: [u8; 32], lookup: F) -> Result<Option<V>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Option<V>, E>>,
+    {
+        let generation = self.auth.generation();
+        if let Some(value) = self.get(generation, &key) {
+            return Ok(Some(value));
+        }
+        let found = lookup().await?;
+        if let Some(value) = &found {
+            self.insert(generation, key, value.clone());
+        }
+        Ok(found)
+    }
+
+    fn get(&self, generation: u64, key: &[u8; 32]) -> Option<V> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.0 != generation || !self.auth.is_live() {
+            state.0 = generation;
+            state.1.clear();
+            return None;
+        }
+        match state.1.get(key) {
+            Some((value, at)) if at.elapsed() < self.ttl => Some(value.clone()),
+            Some(_) => {
+                state.1.remove(key);
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn insert(&self, generation: u64, key: [u8; 32], value: V) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.0 != generation || self.auth.generation() != generation || !self.auth.is_live() {
+            return;
+        }
+        if state.1.len() >= CACHE_MAX_ENTRIES {
+            state.1.clear();
+        }
+        state.1.insert(key, (value, Instant::now()));
+    }
+}
+
 /// A cache of validated tokens that follows the revocations announced on `bus` for as
 /// long as it is in use: cleared on every announcement, and keeping nothing while the
 /// subscription is down, so a missed announcement cannot keep a revoked token alive.
@@ -225,6 +293,32 @@ mod tests {
         };
         cache.insert(cache.generation(), [2; 32], expired);
         assert!(cache.get(&[2; 32]).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_companion_forgets_with_the_identities() {
+        let auth = Arc::new(AuthCache::default());
+        let companion: Companion<u32> = Companion::new(auth.clone(), Duration::from_secs(30));
+        let mut asked = 0;
+        let mut ask = async |companion: &Companion<u32>| {
+            companion
+                .resolve([7; 32], || {
+                    asked += 1;
+                    std::future::ready(Ok::<_, ()>(Some(7)))
+                })
+                .await
+        };
+        // Not following revocations: nothing kept.
+        ask(&companion).await.unwrap();
+        ask(&companion).await.unwrap();
+        auth.set_live(true);
+        ask(&companion).await.unwrap();
+        ask(&companion).await.unwrap();
+        // A revocation announced: asked again.
+        auth.clear();
+        ask(&companion).await.unwrap();
+        ask(&companion).await.unwrap();
+        assert_eq!(asked, 4);
     }
 
     #[tokio::test]

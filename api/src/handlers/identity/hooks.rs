@@ -91,11 +91,15 @@ pub async fn deliver(
         .get(TOKEN_HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let mut conn = state.db.acquire().await?;
-    let webhook = webhooks::authenticate(&mut conn, &state.hasher, webhook_id, token)
+    let webhook = state
+        .webhooks
+        .resolve(state.hasher.hash(token), || async {
+            let mut conn = state.db.acquire().await?;
+            webhooks::authenticate(&mut conn, &state.hasher, webhook_id, token).await
+        })
         .await?
+        .filter(|webhook| webhook.id == webhook_id)
         .ok_or_else(|| Error::not_found("there is no such webhook, or its token is wrong"))?;
-    drop(conn);
     let query_format = query.format.as_deref();
     let rendered = ajet_webhooks::render(
         &Incoming {
@@ -122,20 +126,19 @@ pub async fn deliver(
         Ok(Handled::Skipped(reason)) => (StatusCode::OK, Some(reason.describe()), None),
         Err(err) => (err.status(), Some(err.message.as_str()), None),
     };
-    log(
-        &state,
-        &webhook,
-        webhooks::Delivery {
-            format: Some(delivery.format.as_str()),
-            event: Some(&delivery.event),
-            action: delivery.action.as_deref(),
-            delivery_id: delivery.idempotency_key.as_deref(),
+    state
+        .delivery_log
+        .write(webhooks::Delivery {
+            webhook: webhook.id,
+            format: Some(delivery.format.as_str().to_owned()),
+            event: Some(delivery.event.clone()),
+            action: delivery.action.clone(),
+            delivery_id: delivery.idempotency_key.clone(),
             status: status.as_u16(),
-            note,
+            note: note.map(str::to_owned),
             message,
-        },
-    )
-    .await;
+        })
+        .await;
     let handled = answer?;
     Ok(match (delivery.format, handled) {
         // Slack's own answer, which the tools that speak its format check for.
@@ -273,31 +276,18 @@ async fn other_channel(
 /// Answers a delivery that could not be read, after logging it.
 async fn refuse(state: &AppState, webhook: &Webhook, rejected: Rejected) -> Result<Response> {
     let refusal = ErrorResponse::new(rejected.error.code(), rejected.error.to_string());
-    log(
-        state,
-        webhook,
-        webhooks::Delivery {
-            format: rejected.format.map(Format::as_str),
-            event: rejected.event.as_deref(),
+    state
+        .delivery_log
+        .write(webhooks::Delivery {
+            webhook: webhook.id,
+            format: rejected.format.map(|f| f.as_str().to_owned()),
+            event: rejected.event,
             action: None,
-            delivery_id: rejected.idempotency_key.as_deref(),
+            delivery_id: rejected.idempotency_key,
             status: refusal.status().as_u16(),
-            note: Some(&refusal.message),
+            note: Some(refusal.message.clone()),
             message: None,
-        },
-    )
-    .await;
+        })
+        .await;
     Ok(refusal.into_response())
-}
-
-/// Writes a delivery to the webhook's log. A log that cannot be written loses that line,
-/// never the delivery.
-async fn log(state: &AppState, webhook: &Webhook, delivery: webhooks::Delivery<'_>) {
-    let written = match state.db.acquire().await {
-        Ok(mut conn) => webhooks::log_delivery(&mut conn, webhook.id, delivery).await,
-        Err(err) => Err(err),
-    };
-    if let Err(err) = written {
-        tracing::warn!(error = %err, "the webhook's delivery log could not be written");
-    }
 }

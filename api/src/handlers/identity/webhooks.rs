@@ -242,6 +242,9 @@ pub async fn update_webhook(
     )
     .await?;
     tx.commit().await?;
+    // Every cached copy (here and in the gateway) goes, so that a new secret or filter
+    // holds from the next delivery.
+    announce_revocation(&state, "webhook").await;
     Ok(Json(updated.into()))
 }
 

@@ -1,0 +1,53 @@
+//! The webhooks' delivery logs, written in batches: every delivery that got past its token
+//! is logged, so under load one statement stores whatever deliveries queued up while the
+//! previous one ran. A delivery's answer waits for its row, so the log an admin reads
+//! after a delivery already shows it.
+
+use ajet_db::PgPool;
+use ajet_db::webhooks::{self, Delivery};
+use tokio::sync::{mpsc, oneshot};
+
+/// Rows waiting for the writer; beyond this, deliveries wait for room.
+const QUEUE: usize = 4096;
+/// The most rows one statement stores.
+const MAX_BATCH: usize = 256;
+
+/// Hands log rows to the writer task. Cheap to share.
+pub struct DeliveryLog {
+    rows: mpsc::Sender<(Delivery, oneshot::Sender<()>)>,
+}
+
+impl DeliveryLog {
+    /// Starts the writer task, which ends when the last `DeliveryLog` is dropped.
+    pub fn spawn(db: PgPool) -> Self {
+        let (rows, queue) = mpsc::channel(QUEUE);
+        tokio::spawn(run(db, queue));
+        Self { rows }
+    }
+
+    /// Logs `delivery`; returns once it is stored. A log that cannot be written loses
+    /// that row (with a warning), never the delivery.
+    pub async fn write(&self, delivery: Delivery) {
+        let (done, stored) = oneshot::channel();
+        if self.rows.send((delivery, done)).await.is_ok() {
+            let _ = stored.await;
+        }
+    }
+}
+
+async fn run(db: PgPool, mut queue: mpsc::Receiver<(Delivery, oneshot::Sender<()>)>) {
+    let mut jobs = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+        let (rows, waiters): (Vec<Delivery>, Vec<_>) = jobs.drain(..).unzip();
+        let written = match db.acquire().await {
+            Ok(mut conn) => webhooks::log_deliveries(&mut conn, &rows).await,
+            Err(err) => Err(err),
+        };
+        if let Err(err) = written {
+            tracing::warn!(error = %err, rows = rows.len(), "webhook deliveries could not be logged");
+        }
+        for waiter in waiters {
+            let _ = waiter.send(());
+        }
+    }
+}
