@@ -108,7 +108,16 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         RelayTimings::default(),
         stop.clone(),
     );
-    let app = crate::router(AppState::new(db.clone(), bus, hasher, relay));
+    let options = crate::state::Options {
+        commands_allow_private: config.commands_allow_private,
+    };
+    let app = crate::router(AppState::with_options(
+        db.clone(),
+        bus,
+        hasher,
+        relay,
+        options,
+    ));
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("cannot listen on {} (AJET_API_ADDR)", config.addr))?;

@@ -67,6 +67,10 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(24..))]
     pub event_retention_hours: u64,
     /// Log format.
+    /// Let custom slash commands call private, loopback and link-local addresses, over
+    /// plain http too (for endpoints on the same host or network; off by default).
+    #[arg(long, env = "AJET_COMMANDS_ALLOW_PRIVATE", default_value_t = false)]
+    pub commands_allow_private: bool,
     #[arg(long, env = "AJET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
     pub log_format: LogFormat,
 }

@@ -1,8 +1,14 @@
 //! The webhooks' delivery logs, written in batches: every delivery that got past its token
 //! is logged, so under load one statement stores whatever deliveries queued up while the
 //! previous one ran. A delivery's answer waits for its row, so the log an admin reads
-//! after a delivery already shows it.
+//! after a delivery already shows it. Rows past a webhook's last 100 are removed at most
+//! once every [`PRUNE_EVERY`] (the log is read newest first, 100 at most, so the extra
+//! rows in between are never seen).
 
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use ajet_core::WebhookId;
 use ajet_db::PgPool;
 use ajet_db::webhooks::{self, Delivery};
 use tokio::sync::{mpsc, oneshot};
@@ -11,6 +17,8 @@ use tokio::sync::{mpsc, oneshot};
 const QUEUE: usize = 4096;
 /// The most rows one statement stores.
 const MAX_BATCH: usize = 256;
+/// How often old rows are removed.
+const PRUNE_EVERY: Duration = Duration::from_secs(1);
 
 /// Hands log rows to the writer task. Cheap to share.
 pub struct DeliveryLog {
@@ -37,10 +45,19 @@ impl DeliveryLog {
 
 async fn run(db: PgPool, mut queue: mpsc::Receiver<(Delivery, oneshot::Sender<()>)>) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
+    let mut pending: HashSet<WebhookId> = HashSet::new();
+    let mut pruned = Instant::now();
     while queue.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         let (rows, waiters): (Vec<Delivery>, Vec<_>) = jobs.drain(..).unzip();
+        pending.extend(rows.iter().map(|r| r.webhook));
+        let prune: Vec<WebhookId> = if pruned.elapsed() >= PRUNE_EVERY {
+            pruned = Instant::now();
+            pending.drain().collect()
+        } else {
+            Vec::new()
+        };
         let written = match db.acquire().await {
-            Ok(mut conn) => webhooks::log_deliveries(&mut conn, &rows).await,
+            Ok(mut conn) => webhooks::log_deliveries(&mut conn, &rows, &prune).await,
             Err(err) => Err(err),
         };
         if let Err(err) = written {

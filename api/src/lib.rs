@@ -8,6 +8,7 @@ pub mod auth;
 pub mod authz;
 pub mod commands;
 pub mod config;
+pub mod custom_commands;
 pub mod delivery_log;
 pub mod error;
 pub mod events;

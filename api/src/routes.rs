@@ -99,6 +99,11 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(presence::get_presence))
         .routes(routes!(presence::get_contacts))
         .routes(routes!(commands::list_commands, commands::run_command))
+        .routes(routes!(
+            commands::list_custom_commands,
+            commands::create_custom_command
+        ))
+        .routes(routes!(commands::delete_custom_command))
         .routes(routes!(moderation::list_bans, moderation::create_ban))
         .routes(routes!(moderation::delete_ban))
         .routes(routes!(moderation::create_kick))

@@ -8,7 +8,8 @@
 //! (`/me`, `/msg`, or text that is not a command).
 
 use ajet_core::commands::{
-    self, ChannelRef, Command, CommandAnswer, CommandError, CommandSpec, Input, catalog,
+    self, ChannelRef, Command, CommandAnswer, CommandDto, CommandError, CommandSpec,
+    CustomCommandDto, Input, catalog,
 };
 use ajet_core::dto::{
     AddMember, CreateMessage, MessageDto, Role, StartDm, UpdateChannel, UpdateMember,
@@ -16,6 +17,7 @@ use ajet_core::dto::{
 use ajet_core::identity::{CreateBot, CreateInvite, CreateToken, CreateWebhook};
 use ajet_core::{ChannelId, CommunityId, ErrorCode, UserId};
 use ajet_db::channels::Channel;
+use ajet_db::custom_commands::CustomCommand;
 use ajet_telemetry::TraceContext;
 use axum::Extension;
 use axum::extract::State;
@@ -44,10 +46,27 @@ struct Place {
     role: Role,
 }
 
-/// The commands the caller may run in `channel`, in `/help`'s order.
-pub async fn list(ctx: &Context, channel: ChannelId) -> Result<Vec<&'static CommandSpec>> {
+/// The commands the caller may run in `channel`: the built-in ones in `/help`'s order,
+/// then the community's own, by name.
+pub async fn list(ctx: &Context, channel: ChannelId) -> Result<Vec<CommandDto>> {
     let place = place(ctx, channel).await?;
-    Ok(available(&place).collect())
+    let mut list: Vec<CommandDto> = available(&place).map(CommandDto::from).collect();
+    list.extend(
+        custom(ctx, &place)
+            .await?
+            .iter()
+            .map(|c| CustomCommandDto::from(c.clone()).to_command()),
+    );
+    Ok(list)
+}
+
+/// The community's own commands (none in a DM).
+async fn custom(ctx: &Context, place: &Place) -> Result<Vec<CustomCommand>> {
+    let Some(community) = place.community else {
+        return Ok(Vec::new());
+    };
+    let mut conn = ctx.state.db.acquire().await?;
+    Ok(ajet_db::custom_commands::list(&mut conn, community).await?)
 }
 
 fn available(place: &Place) -> impl Iterator<Item = &'static CommandSpec> + '_ {
@@ -85,7 +104,10 @@ pub async fn run(ctx: &Context, channel: ChannelId, text: &str) -> Result<Comman
     };
     let place = place(ctx, channel).await?;
     let Some(spec) = command.spec() else {
-        return Err(refusal(CommandError::unknown(command.name())));
+        let Command::Other { name, args } = command else {
+            return Err(refusal(CommandError::unknown(command.name())));
+        };
+        return run_custom(ctx, &place, &name, &args).await;
     };
     if !spec.allowed_for(place.role) {
         return Err(Error::new(
@@ -223,7 +245,10 @@ async fn execute(ctx: &Context, place: &Place, command: Command) -> Result<Comma
                 ))
             }
         }
-        Command::Help { command } => help(place, command.as_deref()),
+        Command::Help { command } => {
+            let own = custom(ctx, place).await?;
+            help(place, &own, command.as_deref())
+        }
         Command::Ban {
             user,
             duration,
@@ -483,12 +508,20 @@ async fn post(ctx: &Context, channel: ChannelId, text: &str) -> Result<CommandAn
 }
 
 /// `/help` and `/help name`: what the caller may run here.
-fn help(place: &Place, name: Option<&str>) -> Result<CommandAnswer> {
+fn help(place: &Place, own: &[CustomCommand], name: Option<&str>) -> Result<CommandAnswer> {
     let allowed: Vec<&CommandSpec> = available(place).collect();
+    let own: Vec<CommandDto> = own
+        .iter()
+        .map(|c| CustomCommandDto::from(c.clone()).to_command())
+        .collect();
     let Some(name) = name else {
         let lines: Vec<String> = allowed
             .iter()
             .map(|c| format!("- `{}` — {}", c.usage, c.description))
+            .chain(
+                own.iter()
+                    .map(|c| format!("- `{}` — {}", c.usage, c.description)),
+            )
             .collect();
         return say(format!(
             "Commands you can run here:\n{}\n\nStart a message with `//` to post one that begins with `/`.",
@@ -500,6 +533,9 @@ fn help(place: &Place, name: Option<&str>) -> Result<CommandAnswer> {
         .filter_map(|c| allowed.iter().find(|a| a.name == c.name))
         .collect();
     if found.is_empty() {
+        if let Some(c) = own.iter().find(|c| c.name == name) {
+            return say(format!("`{}` — {}", c.usage, c.description));
+        }
         return Err(refusal(CommandError::unknown(name)));
     }
     let lines: Vec<String> = found
@@ -556,4 +592,62 @@ async fn channel_named(
             channel.name
         ))
     })
+}
+
+/// Runs the community's own command `name` by calling its endpoint: its answer is posted
+/// in the channel as the caller (`in_channel`) or shown to the caller only.
+async fn run_custom(ctx: &Context, place: &Place, name: &str, args: &str) -> Result<CommandAnswer> {
+    let found = match place.community {
+        Some(community) => {
+            let mut conn = ctx.state.db.acquire().await?;
+            ajet_db::custom_commands::by_name(&mut conn, community, name).await?
+        }
+        None => None,
+    };
+    let Some(command) = found else {
+        return Err(refusal(CommandError::unknown(name)));
+    };
+    let me = {
+        let mut conn = ctx.state.db.acquire().await?;
+        ajet_db::users::get(&mut conn, ctx.user.id)
+            .await?
+            .ok_or_else(|| Error::unauthorized("this account no longer exists"))?
+    };
+    let form = vec![
+        ("command", format!("/{name}")),
+        ("text", args.to_owned()),
+        ("user_id", ctx.user.id.to_string()),
+        ("user_name", me.username),
+        ("channel_id", place.channel.id.to_string()),
+        (
+            "channel_name",
+            place.channel.name.clone().unwrap_or_default(),
+        ),
+        ("team_id", command.community_id.to_string()),
+        (
+            "team_domain",
+            place.channel.community_slug.clone().unwrap_or_default(),
+        ),
+        ("trigger_id", uuid::Uuid::new_v4().simple().to_string()),
+    ];
+    let answer = crate::custom_commands::call(
+        crate::custom_commands::Call {
+            url: &command.url,
+            secret: &command.secret,
+            form,
+        },
+        ctx.state.options.commands_allow_private,
+    )
+    .await;
+    match answer {
+        Ok(answer) if answer.response_type.as_deref() == Some("in_channel") => {
+            if answer.text.trim().is_empty() {
+                return say(format!("/{name} answered with nothing to post."));
+            }
+            post(ctx, place.channel.id, &answer.text).await
+        }
+        Ok(answer) if answer.text.trim().is_empty() => say(format!("/{name} ran.")),
+        Ok(answer) => say(answer.text),
+        Err(err) => say(format!("/{name} failed: {err}.")),
+    }
 }

@@ -31,6 +31,15 @@ pub struct Inner {
     pub webhooks: Companion<Webhook>,
     /// Writes the webhooks' delivery logs in batches.
     pub delivery_log: DeliveryLog,
+    pub options: Options,
+}
+
+/// What the operator allows beyond the defaults.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Whether custom slash commands may call private, loopback or link-local addresses
+    /// (and plain `http`).
+    pub commands_allow_private: bool,
 }
 
 impl AppState {
@@ -40,11 +49,22 @@ impl AppState {
         hasher: TokenHasher,
         relay: RelayHandle,
     ) -> Self {
+        Self::with_options(db, bus, hasher, relay, Options::default())
+    }
+
+    pub fn with_options(
+        db: PgPool,
+        bus: Arc<dyn EventBus>,
+        hasher: TokenHasher,
+        relay: RelayHandle,
+        options: Options,
+    ) -> Self {
         let auth_cache = revocation::follow_revocations(&bus);
         let writer = Writer::spawn(db.clone(), relay.clone());
         Self(Arc::new(Inner {
             webhooks: Companion::new(auth_cache.clone(), revocation::CACHE_TTL),
             delivery_log: DeliveryLog::spawn(db.clone()),
+            options,
             auth_cache,
             writer,
             db,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ajet_api::relay::{self, RelayTimings};
+use ajet_api::state::Options;
 use ajet_api::{AppState, router};
 use ajet_bus::EventBus;
 use ajet_bus::nats::{NatsBus, StreamSettings};
@@ -51,6 +52,16 @@ impl TestApp {
     }
 
     pub async fn with_bus(pool: PgPool, bus: Arc<dyn EventBus>) -> Self {
+        Self::with(pool, bus, Options::default()).await
+    }
+
+    /// An api whose operator allows what `options` says.
+    pub async fn with_options(pool: PgPool, options: Options) -> Self {
+        let bus = nats().await;
+        Self::with(pool, bus, options).await
+    }
+
+    async fn with(pool: PgPool, bus: Arc<dyn EventBus>, options: Options) -> Self {
         let mut conn = pool.acquire().await.unwrap();
         let community = ajet_db::bootstrap::ensure_default_community(&mut conn, "Test Org")
             .await
@@ -67,7 +78,13 @@ impl TestApp {
             flush_every: Duration::from_millis(20),
         };
         let (relay, _) = relay::spawn(pool.clone(), bus.clone(), timings, stop.clone());
-        let app = router(AppState::new(pool.clone(), bus, hasher.clone(), relay));
+        let app = router(AppState::with_options(
+            pool.clone(),
+            bus,
+            hasher.clone(),
+            relay,
+            options,
+        ));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let serve_stop = stop.clone();

@@ -13,6 +13,7 @@ pub mod bootstrap;
 pub mod channels;
 pub mod communities;
 pub mod credentials;
+pub mod custom_commands;
 pub mod error;
 pub mod invites;
 pub mod keys;

@@ -217,12 +217,13 @@ pub struct Delivery {
     pub message: Option<MessageId>,
 }
 
-/// Adds deliveries to their webhooks' logs, and forgets the ones past each webhook's
-/// newest [`WEBHOOK_DELIVERY_LOG`]. The log is for diagnosis, so its commit does not wait
-/// for the disk: a crash may lose its last rows, never a message.
+/// Adds deliveries to their webhooks' logs, and forgets the rows of the webhooks in
+/// `prune` past their newest [`WEBHOOK_DELIVERY_LOG`]. The log is for diagnosis, so its
+/// commit does not wait for the disk: a crash may lose its last rows, never a message.
 pub async fn log_deliveries(
     conn: &mut PgConnection,
     deliveries: &[Delivery],
+    prune: &[WebhookId],
 ) -> Result<(), sqlx::Error> {
     fn column(
         deliveries: &[Delivery],
@@ -269,16 +270,19 @@ pub async fn log_deliveries(
     .bind(&messages)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
-        "DELETE FROM webhook_deliveries d
-         USING (SELECT id, row_number() OVER (PARTITION BY webhook_id ORDER BY id DESC) AS n
-                FROM webhook_deliveries WHERE webhook_id = ANY($1)) old
-         WHERE d.id = old.id AND old.n > $2",
-    )
-    .bind(&webhooks)
-    .bind(keep)
-    .execute(&mut *tx)
-    .await?;
+    if !prune.is_empty() {
+        let prune: Vec<Uuid> = prune.iter().map(|w| w.as_uuid()).collect();
+        sqlx::query(
+            "DELETE FROM webhook_deliveries d
+             USING (SELECT id, row_number() OVER (PARTITION BY webhook_id ORDER BY id DESC) AS n
+                    FROM webhook_deliveries WHERE webhook_id = ANY($1)) old
+             WHERE d.id = old.id AND old.n > $2",
+        )
+        .bind(&prune)
+        .bind(keep)
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await
 }
 

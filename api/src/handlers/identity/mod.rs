@@ -10,7 +10,7 @@ mod audit;
 pub(crate) mod bots;
 mod common;
 
-pub use common::Origin;
+pub use common::{Origin, require_manager};
 mod hooks;
 pub(crate) mod invites;
 mod sessions;

@@ -79,3 +79,69 @@ impl From<&ArgSpec> for ArgDto {
         }
     }
 }
+
+/// `POST /api/communities/{id}/commands`: a community's own slash command.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateCustomCommand {
+    /// Without the `/`: a letter, then letters, digits, `_` or `-`, at most 32; never a
+    /// built-in command's name.
+    pub name: String,
+    /// Where running it posts: an `https` URL (or, when the operator allows private
+    /// targets, an `http` one on a private or loopback address).
+    pub url: String,
+    /// One line for `/help` and autocompletion.
+    #[serde(default)]
+    pub description: String,
+    /// How to write its arguments, as `/help` shows it (`/deploy <service> [env]`).
+    #[serde(default)]
+    pub usage: String,
+}
+
+/// A community's own slash command (its signing secret is only in the creation answer).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CustomCommandDto {
+    pub id: uuid::Uuid,
+    pub community_id: crate::ids::CommunityId,
+    pub name: String,
+    pub url: String,
+    pub description: String,
+    pub usage: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl CustomCommandDto {
+    /// The command as `GET /api/commands` lists it: its text is free-form.
+    pub fn to_command(&self) -> CommandDto {
+        CommandDto {
+            name: self.name.clone(),
+            usage: if self.usage.is_empty() {
+                format!("/{} [text]", self.name)
+            } else {
+                self.usage.clone()
+            },
+            description: self.description.clone(),
+            args: vec![ArgDto {
+                name: "text".to_owned(),
+                kind: ArgKind::Text,
+                required: false,
+                repeated: false,
+                option: false,
+                choices: Vec::new(),
+            }],
+        }
+    }
+}
+
+/// What a custom command's endpoint may answer (Slack's shape).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointAnswer {
+    #[serde(default)]
+    pub text: String,
+    /// `in_channel` posts the text in the channel as the caller; anything else shows it to
+    /// the caller only.
+    #[serde(default)]
+    pub response_type: Option<String>,
+}

@@ -40,7 +40,10 @@ mod tests;
 
 pub use crate::search::ChannelRef;
 pub use catalog::{ArgKind, ArgSpec, CommandSpec};
-pub use dto::{ArgDto, CommandAnswer, CommandDto, RunCommand};
+pub use dto::{
+    ArgDto, CommandAnswer, CommandDto, CreateCustomCommand, CustomCommandDto, EndpointAnswer,
+    RunCommand,
+};
 pub use duration::{Duration, DurationError, MAX_DURATION_SECS};
 pub use error::CommandError;
 
