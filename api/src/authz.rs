@@ -34,7 +34,7 @@ pub async fn community_role(
     if communities::is_banned(conn, community, user).await? {
         return Err(banned());
     }
-    Ok(Role::parse(&member.role).unwrap_or(Role::Member))
+    Ok(member.role)
 }
 
 /// Like [`community_role`], and 403 unless the role moderates (owner or admin).
@@ -113,7 +113,7 @@ pub async fn role_in_channel(
     match channel.community() {
         Some(community) => Ok(communities::member(conn, community, user)
             .await?
-            .and_then(|m| Role::parse(&m.role))),
+            .map(|m| m.role)),
         None => Ok(None),
     }
 }

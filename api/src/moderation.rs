@@ -53,7 +53,7 @@ async fn check(
     let member = ajet_db::communities::member(conn, community, target)
         .await?
         .ok_or_else(|| Error::not_found("that person is not a member of this community"))?;
-    let role = Role::parse(&member.role).unwrap_or(Role::Member);
+    let role = member.role;
     if role == Role::Owner {
         return Err(Error::new(
             ErrorCode::Forbidden,

@@ -267,3 +267,178 @@ async fn posting_survives_the_loss_of_every_database_connection(pool: PgPool) {
     .unwrap();
     assert_eq!(batching, 1);
 }
+
+/// The posting rule is stated twice: in [`ajet_api::authz::postable_channel`] for posts
+/// one by one, and in the batch statement's SQL. The same table of cases goes through
+/// both, one case at a time on a fresh channel and member: the batch stores a message
+/// exactly when the single check lets it through (for community channels; it leaves DMs
+/// to the single path).
+#[sqlx::test(migrations = "../migrations")]
+async fn the_batch_statement_and_the_single_check_agree_on_every_case(pool: PgPool) {
+    use ajet_db::messages::BatchedMessage;
+
+    let app = TestApp::new(pool.clone()).await;
+    let community = app.community.id;
+    #[derive(Debug, Clone, Copy)]
+    struct Case {
+        name: &'static str,
+        member: bool,
+        archived: bool,
+        banned: Option<i64>,
+        muted: Option<i64>,
+        voice: bool,
+    }
+    let base = Case {
+        name: "",
+        member: true,
+        archived: false,
+        banned: None,
+        muted: None,
+        voice: false,
+    };
+    // `banned`/`muted`: minutes until the end (negative: ended), or 0 for no end.
+    let cases = [
+        Case {
+            name: "a member of a text channel",
+            ..base
+        },
+        Case {
+            name: "a member of a voice channel",
+            voice: true,
+            ..base
+        },
+        Case {
+            name: "not a member",
+            member: false,
+            ..base
+        },
+        Case {
+            name: "archived",
+            archived: true,
+            ..base
+        },
+        Case {
+            name: "banned for good",
+            banned: Some(0),
+            ..base
+        },
+        Case {
+            name: "banned for a while",
+            banned: Some(30),
+            ..base
+        },
+        Case {
+            name: "a ban that has ended",
+            banned: Some(-1),
+            ..base
+        },
+        Case {
+            name: "muted for good",
+            muted: Some(0),
+            ..base
+        },
+        Case {
+            name: "muted for a while",
+            muted: Some(30),
+            ..base
+        },
+        Case {
+            name: "a mute that has ended",
+            muted: Some(-1),
+            ..base
+        },
+        Case {
+            name: "banned and muted",
+            banned: Some(0),
+            muted: Some(0),
+            ..base
+        },
+    ];
+    for (i, case) in cases.iter().enumerate() {
+        let mut conn = pool.acquire().await.unwrap();
+        let user = ajet_db::bootstrap::create_member(&mut conn, community, &format!("u{i}"), false)
+            .await
+            .unwrap()
+            .id;
+        let channel = ajet_db::channels::insert_text(
+            &mut conn,
+            community,
+            &format!("c{i}"),
+            Visibility::Public,
+            None,
+        )
+        .await
+        .unwrap();
+        if case.voice {
+            sqlx::query("UPDATE channels SET kind = 'voice' WHERE id = $1")
+                .bind(channel.as_uuid())
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+        }
+        if case.member {
+            ajet_db::channels::add_member(&mut conn, channel, user)
+                .await
+                .unwrap();
+        }
+        if case.archived {
+            ajet_db::channels::archive(&mut conn, channel)
+                .await
+                .unwrap();
+        }
+        for (table, minutes) in [("bans", case.banned), ("mutes", case.muted)] {
+            if let Some(minutes) = minutes {
+                let ends = (minutes != 0)
+                    .then(|| chrono::Utc::now() + chrono::TimeDelta::minutes(minutes));
+                sqlx::query(&format!(
+                    "INSERT INTO {table} (community_id, user_id, expires_at) VALUES ($1, $2, $3)"
+                ))
+                .bind(community.as_uuid())
+                .bind(user.as_uuid())
+                .bind(ends)
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+            }
+        }
+        let single = ajet_api::authz::postable_channel(&mut conn, channel, user)
+            .await
+            .is_ok();
+        let event = Envelope::for_channel(
+            Some(community),
+            channel,
+            Some(user),
+            EventData::Typing {
+                user_id: user,
+                typing: false,
+            },
+        );
+        let batch = ajet_db::messages::insert_batch(
+            &mut conn,
+            &[BatchedMessage {
+                id: ajet_core::MessageId::new(),
+                channel,
+                community,
+                author: user,
+                body: "hello".to_owned(),
+                idempotency_key: None,
+                meta: None,
+                created_at: chrono::Utc::now(),
+                event_id: event.event_id,
+                subject: subjects::community(community),
+                payload: serde_json::to_string(&event).unwrap(),
+                traceparent: None,
+            }],
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            !batch.is_empty(),
+            single,
+            "{}: the batch stored {} message(s), the single check said {}",
+            case.name,
+            batch.len(),
+            if single { "yes" } else { "no" }
+        );
+    }
+}

@@ -205,8 +205,7 @@ async fn a_purge_reaches_a_resuming_client_as_tombstones_once() -> Result<()> {
         }
     }
     // The last three: the checkpoint and the two before it, each once.
-    let mut expected = vec![posted[3], posted[4]];
-    expected.sort();
+    let expected = [posted[3], posted[4]];
     let mut got: Vec<MessageId> = deleted.keys().copied().collect();
     got.sort();
     assert_eq!(got.len(), 3, "{deleted:?}");

@@ -34,6 +34,29 @@ pub enum ChannelKind {
     GroupDm,
 }
 
+impl ChannelKind {
+    /// The kind as stored and as written in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Voice => "voice",
+            Self::Dm => "dm",
+            Self::GroupDm => "group_dm",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Text, Self::Voice, Self::Dm, Self::GroupDm]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+
+    /// A direct message or group DM: outside every community.
+    pub fn is_dm(self) -> bool {
+        matches!(self, Self::Dm | Self::GroupDm)
+    }
+}
+
 /// Who may see a community channel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -42,6 +65,45 @@ pub enum Visibility {
     Public,
     Private,
 }
+
+impl Visibility {
+    /// The visibility as stored and as written in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Private => "private",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Public, Self::Private]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+/// A value read from storage that is none of an enum's values: bad data, reported rather
+/// than read as some default.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{value:?} is not a {what}")]
+pub struct UnknownValue {
+    pub what: &'static str,
+    pub value: String,
+}
+
+/// `TryFrom<String>` through the type's `parse`, for rows read from the database.
+macro_rules! try_from_string {
+    ($($ty:ty => $what:literal),* $(,)?) => {$(
+        impl TryFrom<String> for $ty {
+            type Error = UnknownValue;
+            fn try_from(value: String) -> Result<Self, UnknownValue> {
+                Self::parse(&value).ok_or(UnknownValue { what: $what, value })
+            }
+        }
+    )*};
+}
+
+try_from_string!(ChannelKind => "channel kind", Visibility => "visibility", Role => "role");
 
 /// A channel, DM or group DM, with the caller's unread state when they are a member.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,30 +1,8 @@
 //! Who may do what in a community, and names for new accounts.
 
+use ajet_core::dto::Role;
 use ajet_core::{ChannelId, CommunityId, UserId};
 use sqlx::PgConnection;
-
-/// A member's role in a community.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    Owner,
-    Admin,
-    Member,
-}
-
-impl Role {
-    /// Owners and admins manage bots, tokens, webhooks and invites.
-    pub fn manages(self) -> bool {
-        matches!(self, Self::Owner | Self::Admin)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Owner => "owner",
-            Self::Admin => "admin",
-            Self::Member => "member",
-        }
-    }
-}
 
 /// `user`'s role in `community`, or `None` when they are not a member.
 pub async fn member_role(
@@ -39,11 +17,9 @@ pub async fn member_role(
     .bind(user.as_uuid())
     .fetch_optional(conn)
     .await?;
-    Ok(role.map(|r| match r.as_str() {
-        "owner" => Role::Owner,
-        "admin" => Role::Admin,
-        _ => Role::Member,
-    }))
+    role.map(Role::try_from)
+        .transpose()
+        .map_err(|err| sqlx::Error::Decode(Box::new(err)))
 }
 
 /// Whether `channel` is a (non-DM) channel of `community`.

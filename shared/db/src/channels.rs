@@ -14,8 +14,10 @@ pub struct Channel {
     pub community_id: Option<Uuid>,
     pub community_slug: Option<String>,
     pub name: Option<String>,
-    pub kind: String,
-    pub visibility: String,
+    #[sqlx(try_from = "String")]
+    pub kind: ChannelKind,
+    #[sqlx(try_from = "String")]
+    pub visibility: Visibility,
     pub topic: String,
     pub created_at: DateTime<Utc>,
     pub archived_at: Option<DateTime<Utc>>,
@@ -34,32 +36,22 @@ impl Channel {
     }
 
     pub fn is_private(&self) -> bool {
-        self.visibility == "private"
+        self.visibility == Visibility::Private
     }
 
     pub fn is_dm(&self) -> bool {
-        matches!(self.kind.as_str(), "dm" | "group_dm")
+        self.kind.is_dm()
     }
 
     /// The DTO, with `members` for DMs.
     pub fn into_dto(self, members: Vec<UserDto>) -> ChannelDto {
-        let kind = match self.kind.as_str() {
-            "voice" => ChannelKind::Voice,
-            "dm" => ChannelKind::Dm,
-            "group_dm" => ChannelKind::GroupDm,
-            _ => ChannelKind::Text,
-        };
         ChannelDto {
             id: self.id,
             community_id: self.community(),
             community_slug: self.community_slug,
             name: self.name,
-            kind,
-            visibility: if self.visibility == "private" {
-                Visibility::Private
-            } else {
-                Visibility::Public
-            },
+            kind: self.kind,
+            visibility: self.visibility,
             topic: self.topic,
             archived: self.archived_at.is_some(),
             created_at: self.created_at,
@@ -90,13 +82,6 @@ const READ_STATE: &str = "m.last_read_seq,
        WHERE x.channel_id = ch.id AND x.seq > m.last_read_seq AND x.author_id <> m.user_id
          AND x.deleted_at IS NULL
          AND (mn.target_user_id = m.user_id OR mn.target_kind IN ('channel', 'here'))) AS mention_count";
-
-fn visibility_str(v: Visibility) -> &'static str {
-    match v {
-        Visibility::Public => "public",
-        Visibility::Private => "private",
-    }
-}
 
 /// Inserts a text channel in `community`.
 pub async fn insert_text(
@@ -131,7 +116,7 @@ pub async fn insert(
     .bind(community.as_uuid())
     .bind(name)
     .bind(kind)
-    .bind(visibility_str(visibility))
+    .bind(visibility.as_str())
     .bind(topic)
     .bind(created_by.map(|u| u.as_uuid()))
     .execute(conn)

@@ -153,7 +153,8 @@ pub struct Member {
     pub user_id: UserId,
     pub username: String,
     pub display_name: Option<String>,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: ajet_core::dto::Role,
     pub nickname: Option<String>,
     pub avatar_url: Option<String>,
 }
@@ -166,7 +167,7 @@ impl From<Member> for ajet_core::dto::MemberDto {
                 username: m.username,
                 display_name: m.display_name,
             },
-            role: ajet_core::dto::Role::parse(&m.role).unwrap_or(ajet_core::dto::Role::Member),
+            role: m.role,
             nickname: m.nickname,
             avatar_url: m.avatar_url,
         }

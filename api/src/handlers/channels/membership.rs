@@ -116,7 +116,7 @@ pub async fn leave_channel(
     let channel = ajet_db::channels::get_for_member(&mut tx, id, user.id)
         .await?
         .ok_or_else(crate::authz::no_such_channel)?;
-    if channel.kind == "dm" {
+    if channel.kind == ajet_core::dto::ChannelKind::Dm {
         return Err(Error::validation("a direct message cannot be left"));
     }
     ajet_db::channels::remove_member(&mut tx, id, user.id).await?;

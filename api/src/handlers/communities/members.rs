@@ -100,7 +100,7 @@ pub async fn update_member(
     let current = ajet_db::communities::member(&mut tx, id, target)
         .await?
         .ok_or_else(|| Error::not_found("that user is not a member of this community"))?;
-    let current_role = Role::parse(&current.role).unwrap_or(Role::Member);
+    let current_role = current.role;
     if (body.nickname.is_some() || body.avatar_url.is_some()) && target != user.id {
         return Err(Error::new(
             ErrorCode::Forbidden,
@@ -251,7 +251,7 @@ pub async fn leave_community(
     let member = ajet_db::communities::member(&mut tx, id, user.id)
         .await?
         .ok_or_else(crate::authz::no_such_community)?;
-    if member.role == "owner" {
+    if member.role == Role::Owner {
         return Err(Error::conflict(
             "the owner cannot leave: make someone else owner first",
         ));

@@ -2,10 +2,9 @@
 
 use std::convert::Infallible;
 
-use ajet_core::dto::Scope;
-use ajet_core::{CommunityId, ErrorCode};
+use ajet_core::CommunityId;
+use ajet_core::dto::{Role, Scope};
 use ajet_db::PgConnection;
-use ajet_db::access::{self, Role};
 use ajet_telemetry::TraceContext;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -13,22 +12,16 @@ use axum::http::request::Parts;
 use crate::auth::AuthUser;
 use crate::error::{Error, Result};
 
-/// Fails unless `user` may manage `community` (owner or admin; `admin` scope for a token).
-/// Outsiders get 404, as for a community that does not exist.
+/// Fails unless `user` may manage `community`: the `admin` scope for a token, and the
+/// moderator check every route uses ([`crate::authz::require_moderator`]: owner or admin,
+/// not banned; outsiders get 404, as for a community that does not exist).
 pub async fn require_manager(
     conn: &mut PgConnection,
     user: &AuthUser,
     community: CommunityId,
 ) -> Result<Role> {
     user.require(Scope::Admin)?;
-    match access::member_role(conn, community, user.id).await? {
-        None => Err(Error::not_found("there is no such community")),
-        Some(role) if role.manages() => Ok(role),
-        Some(_) => Err(Error::new(
-            ErrorCode::Forbidden,
-            "only the community's owner and admins may do this",
-        )),
-    }
+    crate::authz::require_moderator(conn, community, user.id).await
 }
 
 /// Where a request came from, for the audit log.
