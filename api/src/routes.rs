@@ -96,6 +96,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(notifications::count_notifications))
         .routes(routes!(notifications::mark_notifications_read))
         .routes(routes!(presence::heartbeat))
+        .routes(routes!(presence::set_away))
         .routes(routes!(presence::get_presence))
         .routes(routes!(presence::get_contacts))
         .routes(routes!(commands::list_commands, commands::run_command))

@@ -27,7 +27,7 @@ use crate::auth::AuthUser;
 use crate::authz;
 use crate::error::{Error, JsonBody, PathParam, Result};
 use crate::handlers::identity::{Origin, bots, invites, tokens, webhooks};
-use crate::handlers::{channels, communities, dms, messages};
+use crate::handlers::{channels, communities, dms, messages, presence};
 use crate::moderation::{self, Moderator};
 use crate::state::AppState;
 
@@ -77,7 +77,7 @@ fn available(place: &Place) -> impl Iterator<Item = &'static CommandSpec> + '_ {
 
 /// The commands that make sense in a direct message.
 fn in_dms(spec: &CommandSpec) -> bool {
-    matches!(spec.name, "msg" | "me" | "help")
+    matches!(spec.name, "msg" | "me" | "help" | "away" | "back")
 }
 
 async fn place(ctx: &Context, channel: ChannelId) -> Result<Place> {
@@ -244,6 +244,20 @@ async fn execute(ctx: &Context, place: &Place, command: Command) -> Result<Comma
                     member.nickname.unwrap_or_default()
                 ))
             }
+        }
+        Command::Away | Command::Back => {
+            let away = matches!(command, Command::Away);
+            presence::set_away(
+                State(ctx.state.clone()),
+                ctx.user.clone(),
+                JsonBody(presence::SetAway { away }),
+            )
+            .await?;
+            say(if away {
+                "You are marked away: others see you offline until you type /back."
+            } else {
+                "You are back."
+            })
         }
         Command::Help { command } => {
             let own = custom(ctx, place).await?;

@@ -836,7 +836,7 @@ async fn heartbeats_make_people_online(pool: PgPool) {
         .unwrap();
     let event: Envelope = serde_json::from_slice(&msg.payload).unwrap();
     assert!(
-        matches!(event.data, EventData::PresenceHeartbeat { user_id, ref channel_ids } if user_id == alice_id && channel_ids.contains(&app.general))
+        matches!(event.data, EventData::PresenceHeartbeat { user_id, ref channel_ids, .. } if user_id == alice_id && channel_ids.contains(&app.general))
     );
     let states = alice.presence(&[alice_id, bob_id]).await.unwrap();
     let online: Vec<(UserId, bool)> = states.iter().map(|p| (p.user_id, p.online)).collect();

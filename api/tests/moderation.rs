@@ -50,6 +50,15 @@ fn said(answer: &(u16, Value)) -> String {
     answer.1["markdown"].as_str().unwrap().to_owned()
 }
 
+async fn app_user(app: &TestApp, name: &str) -> String {
+    sqlx::query_scalar::<_, uuid::Uuid>("SELECT id FROM users WHERE username = $1")
+        .bind(name)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+        .to_string()
+}
+
 /// The names of the commands `who` may run in #general.
 async fn listed(app: &TestApp, who: &Caller) -> Vec<String> {
     let (status, list) = who
@@ -354,7 +363,7 @@ async fn every_command_for_every_caller(pool: PgPool) {
 
     // /help lists exactly what each may run.
     let members = [
-        "join", "leave", "topic", "msg", "me", "invite", "nick", "help",
+        "join", "leave", "topic", "msg", "me", "invite", "nick", "away", "back", "help",
     ];
     assert_eq!(listed(&app, &bob).await, members);
     assert_eq!(listed(&app, &muted).await, members);
@@ -416,6 +425,28 @@ async fn every_command_for_every_caller(pool: PgPool) {
     let (_, msg) = run(&app, &bob, "/msg @carl psst").await;
     assert_eq!(msg["kind"], "posted", "{msg}");
     assert_ne!(msg["message"]["channel_id"], json!(app.general));
+    // Away: offline to others despite a heartbeat, until back.
+    let away = |app: &TestApp| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, bool>("SELECT away FROM users WHERE username = 'bob'")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(said(&run(&app, &bob, "/away").await).contains("until you type /back"));
+    assert!(away(&app).await);
+    assert_eq!(bob.post("/api/heartbeat", json!({})).await.0, 204);
+    let (_, presence) = olga
+        .get(&format!(
+            "/api/presence?user_ids={}",
+            app_user(&app, "bob").await
+        ))
+        .await;
+    assert_eq!(presence[0]["online"], false, "{presence}");
+    assert_eq!(said(&run(&app, &bob, "/back").await), "You are back.");
+    assert!(!away(&app).await);
     let (_, text) = run(&app, &bob, "//shrug").await;
     assert_eq!(text["message"]["body"], "/shrug");
 

@@ -58,6 +58,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/presence"),
     ("get", "/api/me/contacts"),
     ("get", "/api/search"),
+    ("put", "/api/me/away"),
     ("get", "/api/commands"),
     ("post", "/api/commands"),
     ("get", "/api/communities/{community_id}/commands"),

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 
 use crate::auth::AuthUser;
-use crate::error::{Error, QueryParams, Result};
+use crate::error::{Error, JsonBody, QueryParams, Result};
 use crate::state::AppState;
 
 /// `POST /api/heartbeat`: answered at once; the write happens in the background. Each
@@ -37,18 +37,30 @@ pub async fn heartbeat(State(state): State<AppState>, user: AuthUser) -> StatusC
 
 async fn record(state: &AppState, user: UserId) -> Result<(), sqlx::Error> {
     let mut conn = state.db.acquire().await?;
-    ajet_db::users::touch(&mut conn, user).await?;
-    let channel_ids = ajet_db::channels::ids_of_member(&mut conn, user).await?;
+    let away = ajet_db::users::touch(&mut conn, user).await?;
+    announce(state, &mut conn, user, away).await
+}
+
+/// Announces `user`'s presence (online, or away) to the session managers of their
+/// communities.
+async fn announce(
+    state: &AppState,
+    conn: &mut ajet_db::PgConnection,
+    user: UserId,
+    away: bool,
+) -> Result<(), sqlx::Error> {
+    let channel_ids = ajet_db::channels::ids_of_member(&mut *conn, user).await?;
     let event = Envelope::for_community(
         None,
         Some(user),
         EventData::PresenceHeartbeat {
             user_id: user,
             channel_ids,
+            away,
         },
     );
     let payload = serde_json::to_vec(&event).unwrap_or_default();
-    for community in ajet_db::communities::list_for_user(&mut conn, user).await? {
+    for community in ajet_db::communities::list_for_user(conn, user).await? {
         let subject = subjects::presence(community.id);
         if let Err(err) = state
             .bus
@@ -59,6 +71,38 @@ async fn record(state: &AppState, user: UserId) -> Result<(), sqlx::Error> {
         }
     }
     Ok(())
+}
+
+/// `PUT /api/me/away`: whether the caller is away.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SetAway {
+    pub away: bool,
+}
+
+/// Marks the caller away (`/away`: shown offline to everyone, whatever their clients do)
+/// or back (`/back`).
+#[utoipa::path(
+    put,
+    path = "/me/away",
+    tag = "presence",
+    security(("bearer" = [])),
+    request_body = SetAway,
+    responses(
+        (status = 204, description = "Noted; the session managers show the change at their next presence batch."),
+        (status = 400, description = "The body could not be read.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+    ),
+)]
+#[tracing::instrument(skip_all, fields(user.id = %user.id))]
+pub async fn set_away(
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonBody(body): JsonBody<SetAway>,
+) -> Result<StatusCode> {
+    let mut conn = state.db.acquire().await?;
+    ajet_db::users::set_away(&mut conn, user.id, body.away).await?;
+    announce(&state, &mut conn, user.id, body.away).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /api/me/contacts`: the people who share a channel or DM with the caller, whose

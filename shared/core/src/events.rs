@@ -117,6 +117,9 @@ pub enum EventData {
         user_id: UserId,
         #[serde(default)]
         channel_ids: Vec<ChannelId>,
+        /// The user said they are away (`/away`): they show offline until they are back.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        away: bool,
     },
     /// Once a minute, to each client: who of the people relevant to it came online or went
     /// offline since the last batch.

@@ -122,22 +122,38 @@ pub async fn by_ids(conn: &mut PgConnection, ids: &[UserId]) -> Result<Vec<User>
 pub const ONLINE_FOR: chrono::Duration = chrono::Duration::minutes(2);
 
 /// Records a heartbeat of `user`.
-pub async fn touch(conn: &mut PgConnection, user: UserId) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET last_seen_at = now() WHERE id = $1")
+pub async fn touch(conn: &mut PgConnection, user: UserId) -> Result<bool, sqlx::Error> {
+    let away: Option<bool> =
+        sqlx::query_scalar("UPDATE users SET last_seen_at = now() WHERE id = $1 RETURNING away")
+            .bind(user.as_uuid())
+            .fetch_optional(conn)
+            .await?;
+    Ok(away.unwrap_or_default())
+}
+
+/// Marks `user` away (`/away`) or back (`/back`).
+pub async fn set_away(
+    conn: &mut PgConnection,
+    user: UserId,
+    away: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET away = $2 WHERE id = $1")
         .bind(user.as_uuid())
+        .bind(away)
         .execute(conn)
         .await?;
     Ok(())
 }
 
-/// The presence of `ids`: online when their last heartbeat is within [`ONLINE_FOR`].
+/// The presence of `ids`: online when their last heartbeat is within [`ONLINE_FOR`] and
+/// they have not said they are away.
 pub async fn presence(
     conn: &mut PgConnection,
     ids: &[UserId],
 ) -> Result<Vec<ajet_core::dto::PresenceDto>, sqlx::Error> {
     let ids: Vec<Uuid> = ids.iter().map(UserId::as_uuid).collect();
-    let rows: Vec<(Uuid, Option<chrono::DateTime<chrono::Utc>>)> = sqlx::query_as(
-        "SELECT id, last_seen_at FROM users WHERE id = ANY($1) AND deleted_at IS NULL",
+    let rows: Vec<(Uuid, Option<chrono::DateTime<chrono::Utc>>, bool)> = sqlx::query_as(
+        "SELECT id, last_seen_at, away FROM users WHERE id = ANY($1) AND deleted_at IS NULL",
     )
     .bind(&ids)
     .fetch_all(conn)
@@ -145,9 +161,9 @@ pub async fn presence(
     let now = chrono::Utc::now();
     Ok(rows
         .into_iter()
-        .map(|(id, seen)| ajet_core::dto::PresenceDto {
+        .map(|(id, seen, away)| ajet_core::dto::PresenceDto {
             user_id: UserId(id),
-            online: seen.is_some_and(|s| now - s <= ONLINE_FOR),
+            online: !away && seen.is_some_and(|s| now - s <= ONLINE_FOR),
             last_seen_at: seen,
         })
         .collect())

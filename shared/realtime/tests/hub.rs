@@ -384,6 +384,7 @@ async fn presence_is_batched_and_filtered_to_people_sharing_a_channel() {
             EventData::PresenceHeartbeat {
                 user_id: user,
                 channel_ids: vec![channel],
+                away: false,
             },
         );
         serde_json::to_vec(&env).unwrap()

@@ -196,6 +196,13 @@ pub const NICK: CommandSpec = member(
     "Set your nickname in this community; without a name, clear it.",
     &[ArgSpec::new("name", ArgKind::Text, false)],
 );
+pub const AWAY: CommandSpec = member(
+    "away",
+    "/away",
+    "Show everyone that you are away, until /back.",
+    &[],
+);
+pub const BACK: CommandSpec = member("back", "/back", "Show everyone that you are back.", &[]);
 pub const HELP: CommandSpec = member(
     "help",
     "/help [command]",
@@ -309,6 +316,8 @@ pub const ALL: &[CommandSpec] = &[
     ME,
     INVITE,
     NICK,
+    AWAY,
+    BACK,
     HELP,
     BAN,
     UNBAN,
@@ -392,7 +401,7 @@ mod tests {
         assert_eq!(
             member,
             [
-                "join", "leave", "topic", "msg", "me", "invite", "nick", "help"
+                "join", "leave", "topic", "msg", "me", "invite", "nick", "away", "back", "help"
             ]
         );
         assert_eq!(allowed_for(Role::Admin).count(), ALL.len());

@@ -83,6 +83,10 @@ pub enum Command {
     },
     /// `/nick [name]`: `None` clears it.
     Nick { name: Option<String> },
+    /// `/away`
+    Away,
+    /// `/back`
+    Back,
     /// `/help [command]`: the command's name, lower-case, without `/` (`"token create"`).
     Help { command: Option<String> },
     /// `/ban @user [duration] [reason]`: until lifted when `duration` is `None`.
@@ -150,6 +154,8 @@ impl Command {
             Self::Me { .. } => &c::ME,
             Self::Invite { .. } => &c::INVITE,
             Self::Nick { .. } => &c::NICK,
+            Self::Away => &c::AWAY,
+            Self::Back => &c::BACK,
             Self::Help { .. } => &c::HELP,
             Self::Ban { .. } => &c::BAN,
             Self::Unban { .. } => &c::UNBAN,

@@ -40,6 +40,8 @@ pub(super) fn command(name: &str, args: &str) -> Result<Command, CommandError> {
         "nick" => Command::Nick {
             name: a.opt_text(&c::NICK)?,
         },
+        "away" => Command::Away,
+        "back" => Command::Back,
         "help" => Command::Help {
             command: a.rest().map(|name| {
                 name.trim_start_matches('/')

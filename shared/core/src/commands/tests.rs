@@ -102,6 +102,8 @@ fn members_commands() {
         }
     );
     assert_eq!(cmd("/nick"), Command::Nick { name: None });
+    assert_eq!(cmd("/away"), Command::Away);
+    assert_eq!(cmd("/back"), Command::Back);
     assert_eq!(cmd("/help"), Command::Help { command: None });
     assert_eq!(
         cmd("/help /Token  Create"),

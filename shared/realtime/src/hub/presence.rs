@@ -30,6 +30,19 @@ impl Presence {
         self.last_seen.insert(user, (now, channels));
     }
 
+    /// `user`, in `channels`, said they are away: offline from the next batch on, whatever
+    /// their clients do, until a heartbeat without `away`.
+    pub(crate) fn away(&mut self, user: UserId, channels: Vec<ChannelId>, now: Instant) {
+        if self.online.contains(&user) {
+            // Kept, aged past the window, so that the next batch tells the watchers of
+            // these channels that they went offline.
+            let long_ago = now.checked_sub(ONLINE_FOR).unwrap_or(now);
+            self.last_seen.insert(user, (long_ago, channels));
+        } else {
+            self.last_seen.remove(&user);
+        }
+    }
+
     /// Who came online or went offline since the last batch, as the changes each
     /// connection of `index` is to be sent: those of the people whose last heartbeat named
     /// a channel the connection is registered for, other than its own user. Starts the
@@ -137,6 +150,40 @@ mod tests {
         assert_eq!(
             presence.batch(&index, later),
             HashMap::from([(bob_tab, vec![change(alice, false)])])
+        );
+    }
+
+    #[test]
+    fn away_shows_offline_at_the_next_batch_until_a_plain_heartbeat() {
+        let mut index = RoutingIndex::default();
+        let general = ChannelId::new();
+        let (alice, bob) = (UserId::new(), UserId::new());
+        let (_alice_tab, _a) = register(&mut index, alice, &[general]);
+        let (bob_tab, _b) = register(&mut index, bob, &[general]);
+        let mut presence = Presence::default();
+        let start = Instant::now() + ONLINE_FOR;
+
+        presence.heartbeat(alice, vec![general], start);
+        presence.batch(&index, start);
+        let later = start + Duration::from_secs(5);
+        presence.away(alice, vec![general], later);
+        assert_eq!(
+            presence.batch(&index, later),
+            HashMap::from([(bob_tab, vec![change(alice, false)])])
+        );
+        // Her clients' heartbeats say away too: she stays offline.
+        presence.away(alice, vec![general], later + Duration::from_secs(30));
+        assert!(
+            presence
+                .batch(&index, later + Duration::from_secs(30))
+                .is_empty()
+        );
+        // Back.
+        let back = later + Duration::from_secs(60);
+        presence.heartbeat(alice, vec![general], back);
+        assert_eq!(
+            presence.batch(&index, back),
+            HashMap::from([(bob_tab, vec![change(alice, true)])])
         );
     }
 }

@@ -54,10 +54,16 @@ impl Hub {
             EventData::PresenceHeartbeat {
                 user_id,
                 channel_ids,
+                away,
             } => {
-                self.state()
-                    .presence
-                    .heartbeat(user_id, channel_ids, Instant::now());
+                let mut state = self.state();
+                if away {
+                    state.presence.away(user_id, channel_ids, Instant::now());
+                } else {
+                    state
+                        .presence
+                        .heartbeat(user_id, channel_ids, Instant::now());
+                }
             }
             EventData::Typing { user_id, .. } => {
                 let Some(channel) = envelope.channel_id else {
