@@ -68,6 +68,8 @@ const browser = await chromium.launch({
   ],
 });
 const problems = [];
+/** Set just before the test sends a command it expects to be refused. */
+let expectRefusal = false;
 
 async function person(who, options = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
@@ -81,6 +83,12 @@ async function person(who, options = {}) {
     const where = m.location().url || '';
     // The 404 pages this test opens on purpose are logged by the browser as failed loads.
     if (/no-such-channel|\/secret$/.test(where) && /404/.test(m.text())) return;
+    // As is the refusal of the unknown command the test types on purpose (the page shows
+    // its sentence; the browser logs the 400 itself).
+    if (/\/api\/commands$/.test(where) && /400/.test(m.text()) && expectRefusal) {
+      expectRefusal = false;
+      return;
+    }
     problems.push(`${who}: console error at ${where}: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`${who}: page error: ${e.message}`));
@@ -145,6 +153,27 @@ try {
     const sent = alice.page.locator('#messages article.msg', { hasText: 'line two' });
     await sent.waitFor({ timeout: WAIT });
     assert.equal(await sent.locator('.body').innerText(), 'line one\nline two');
+  });
+
+  await step('slash commands answer the sender only, and an unknown one says what to type', async () => {
+    await alice.page.fill('#composer-text', '/topic Release day');
+    await alice.page.press('#composer-text', 'Enter');
+    const notice = alice.page.locator('#ephemeral');
+    await notice.waitFor({ state: 'visible', timeout: WAIT });
+    assert.equal(await notice.innerText(), 'The topic of #general is now: Release day');
+    await shot(alice.page, 'command-answer-desktop-light');
+    assert.equal(await alice.page.inputValue('#composer-text'), '', 'the composer clears');
+    assert.equal(await bob.page.locator('#ephemeral').isVisible(), false, 'bob sees no answer meant for alice');
+    await bob.page.locator('#topic', { hasText: 'Release day' }).waitFor({ timeout: WAIT });
+    await alice.page.fill('#composer-text', '/frobnicate');
+    expectRefusal = true;
+    await alice.page.press('#composer-text', 'Enter');
+    const error = alice.page.locator('#composer-error');
+    await error.waitFor({ state: 'visible', timeout: WAIT });
+    assert.match(await error.innerText(), /unknown command \/frobnicate — \/help lists the commands you can run/);
+    assert.equal(await alice.page.inputValue('#composer-text'), '/frobnicate', 'a refused command stays in the composer');
+    await alice.page.fill('#composer-text', '');
+    await alice.page.press('#composer-text', 'Escape');
   });
 
   await step('typing shows in the other tab and clears', async () => {

@@ -293,8 +293,23 @@ async fn the_tui_chats_live_in_a_real_terminal() -> Result<()> {
         "{screen}"
     );
 
+    // A slash command runs on the server and answers in the status line.
+    t.keys(&["i"]).await?;
+    t.type_text("/topic Set from the terminal").await?;
+    t.keys(&["Enter"]).await?;
+    t.wait_for("command", |s| {
+        s.contains("The topic of #general is now: Set from the terminal")
+    })
+    .await?;
+    // The first Escape puts the answer away, the second leaves the composer.
+    t.keys(&["Escape", "Escape"]).await?;
+    t.wait_for("answer-dismissed", |s| {
+        !s.contains("The topic of #general is now")
+    })
+    .await?;
+
     // q quits (no pane is open) and gives the terminal back as it was.
-    t.keys(&["Escape", "q"]).await?;
+    t.keys(&["q"]).await?;
     t.wait_for("quit", |s| s.contains("shell$") && !s.contains("● live"))
         .await?;
     t.type_text("stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; echo done")

@@ -422,8 +422,18 @@ function handle(event) {
       else typists.delete(data.user_id);
       showTyping();
       break;
-    case 'channel.created':
     case 'channel.updated':
+      // The open channel's topic, as everyone in it sees it change.
+      if (data.id === channel && !thread) {
+        const topic = document.getElementById('topic');
+        if (topic) {
+          topic.textContent = data.topic || '';
+          topic.hidden = !data.topic;
+        }
+      }
+      refreshSidebar();
+      break;
+    case 'channel.created':
     case 'channel.archived':
     case 'member.joined':
     case 'member.left':
@@ -529,9 +539,7 @@ async function send() {
     fit();
     sendTyping(false);
   } catch (error) {
-    if (error.status === 404 && text.startsWith('/')) {
-      showError('Slash commands are not available on this server yet.');
-    } else if (error.status === undefined && !navigator.onLine) {
+    if (error.status === undefined && !navigator.onLine) {
       showError('Not sent: you are offline. Your message is kept here.');
     } else if (error.status === undefined) {
       showError('Not sent: the server cannot be reached. Your message is kept here.');

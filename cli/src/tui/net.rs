@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use ajet_core::commands::{CommandAnswer, CommandDto};
 use ajet_core::dto::{MessagePage, UserDto};
 use ajet_core::{ErrorCode, UserId};
 use ajet_sdk::sse::StreamItem;
@@ -304,26 +305,13 @@ async fn perform(client: &Client, tx: &Sender, effect: Effect) -> ajet_sdk::Resu
             let left = client.mark_notifications_read(&ids, all).await?;
             send(Action::NotificationsRead(left));
         }
-        Effect::RunCommand { channel, text } => {
-            let body = serde_json::json!({ "channel_id": channel, "text": text });
-            match client.post_json("/api/commands", &body).await {
-                Ok(answer) => {
-                    if let Some(text) = command_answer(&answer) {
-                        send(Action::CommandAnswer(text));
-                    }
-                }
-                Err(err) if missing_route(&err) => send(Action::Failed(
-                    "this server does not run slash commands yet (start a message with // to post a literal /)".into(),
-                )),
-                Err(err) => return Err(err),
-            }
-        }
+        Effect::RunCommand { channel, text } => match client.run_command(channel, &text).await? {
+            CommandAnswer::Ephemeral { markdown } => send(Action::CommandAnswer(markdown)),
+            CommandAnswer::Posted { message } => send(Action::Stored(message)),
+        },
         Effect::LoadCommands(channel) => {
-            // Completion falls back on the built-in list where the server has no such route.
-            let query = [("channel_id", channel.to_string())];
-            if let Ok(list) = client.get_json("/api/commands", &query).await {
-                send(Action::Commands(command_names(&list)));
-            }
+            let list = client.commands(channel).await?;
+            send(Action::Commands(command_names(&list)));
         }
         Effect::Copy(_)
         | Effect::Bell
@@ -334,36 +322,11 @@ async fn perform(client: &Client, tx: &Sender, effect: Effect) -> ajet_sdk::Resu
     Ok(())
 }
 
-fn missing_route(err: &ajet_sdk::Error) -> bool {
-    matches!(err, ajet_sdk::Error::Api { status: 404 | 405, body } if body.message.contains("no such route"))
-}
-
-/// The text of a command's answer for the caller alone: `{kind: "ephemeral", markdown}`
-/// (or a custom command's `{text}`); `None` when the command posted instead.
-pub fn command_answer(answer: &serde_json::Value) -> Option<String> {
-    let ephemeral = answer.get("kind").and_then(|k| k.as_str()) == Some("ephemeral")
-        || answer.get("response_type").and_then(|k| k.as_str()) == Some("ephemeral");
-    let text = answer
-        .get("markdown")
-        .or_else(|| answer.get("text"))
-        .and_then(|t| t.as_str());
-    match text {
-        Some(t) if ephemeral || answer.get("kind").is_none() => Some(t.to_owned()),
-        _ => None,
-    }
-}
-
-/// The `/names` of a `GET /api/commands` answer: a list, or `{commands: [...]}`, of
-/// objects with a `name` (with or without its slash).
-pub fn command_names(list: &serde_json::Value) -> Vec<String> {
-    let items = list
-        .as_array()
-        .or_else(|| list.get("commands").and_then(|c| c.as_array()));
-    let mut names: Vec<String> = items
-        .into_iter()
-        .flatten()
-        .filter_map(|c| c.get("name").and_then(|n| n.as_str()))
-        .map(|n| format!("/{}", n.trim_start_matches('/')))
+/// The `/names` of the commands a channel offers, for completion.
+pub fn command_names(list: &[CommandDto]) -> Vec<String> {
+    let mut names: Vec<String> = list
+        .iter()
+        .map(|c| format!("/{}", c.command_word()))
         .collect();
     names.sort();
     names.dedup();
@@ -375,18 +338,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn command_answers_and_lists_are_read_in_either_shape() {
-        let a = serde_json::json!({"kind": "ephemeral", "markdown": "**hi**"});
-        assert_eq!(command_answer(&a).as_deref(), Some("**hi**"));
-        assert_eq!(
-            command_answer(&serde_json::json!({"kind": "posted", "markdown": "x"})),
-            None
-        );
-        let l = serde_json::json!({"commands": [{"name": "join"}, {"name": "/away"}]});
-        assert_eq!(command_names(&l), vec!["/away", "/join"]);
-        assert_eq!(
-            command_names(&serde_json::json!([{"name": "me"}])),
-            vec!["/me"]
-        );
+    fn command_names_are_the_first_words_once_each() {
+        let list: Vec<CommandDto> = ajet_core::commands::catalog::ALL
+            .iter()
+            .map(CommandDto::from)
+            .collect();
+        let names = command_names(&list);
+        assert!(names.contains(&"/token".to_owned()) && names.contains(&"/join".to_owned()));
+        assert_eq!(names.iter().filter(|n| *n == "/token").count(), 1);
     }
 }

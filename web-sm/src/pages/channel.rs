@@ -3,6 +3,7 @@
 //! post that sends from it without JavaScript.
 
 use ajet_core::ErrorCode;
+use ajet_core::commands::CommandAnswer;
 use ajet_core::dto::{ChannelDto, MeDto, MessageDto};
 use ajet_sdk::{Client, PageCursor};
 use axum::Form;
@@ -46,7 +47,7 @@ pub async fn community_channel(
     Query(query): Query<HistoryQuery>,
 ) -> Response {
     let pick = Pick::Named { slug, name };
-    show(&state, &viewer.api, &uri, pick, query, None).await
+    show(&state, &viewer.api, &uri, pick, query, Outcome::default()).await
 }
 
 /// `GET /dm/{id}`.
@@ -57,7 +58,15 @@ pub async fn dm_channel(
     Path(id): Path<String>,
     Query(query): Query<HistoryQuery>,
 ) -> Response {
-    show(&state, &viewer.api, &uri, Pick::Dm(id), query, None).await
+    show(
+        &state,
+        &viewer.api,
+        &uri,
+        Pick::Dm(id),
+        query,
+        Outcome::default(),
+    )
+    .await
 }
 
 /// `POST /c/{community}/{channel}`: sends the form's message, then back to the channel.
@@ -120,13 +129,36 @@ pub async fn home(
     }
 }
 
+/// What a form post came to, shown on the page it is answered with.
+#[derive(Debug)]
+struct Outcome {
+    status: StatusCode,
+    /// Why the message was not sent.
+    error: String,
+    /// The composer's text, kept when it was not sent.
+    draft: String,
+    /// A command's answer, for the sender only.
+    notice: String,
+}
+
+impl Default for Outcome {
+    fn default() -> Self {
+        Self {
+            status: StatusCode::OK,
+            error: String::new(),
+            draft: String::new(),
+            notice: String::new(),
+        }
+    }
+}
+
 async fn show(
     state: &AppState,
     api: &Client,
     uri: &Uri,
     pick: Pick,
     query: HistoryQuery,
-    failed: Option<(StatusCode, String, String)>,
+    outcome: Outcome,
 ) -> Response {
     // Read before the api is asked: the stream resumes after it, so nothing that happens
     // while the page is built is missed.
@@ -161,7 +193,7 @@ async fn show(
             }
         });
     }
-    let (status, error, draft) = failed.unwrap_or((StatusCode::OK, String::new(), String::new()));
+    let status = outcome.status;
     page(
         state,
         "channel.html",
@@ -172,8 +204,7 @@ async fn show(
             channel,
             &page_of.messages,
             page_of.has_more,
-            error,
-            draft,
+            outcome,
             resume,
         ),
         status,
@@ -191,8 +222,7 @@ fn context(
     channel: &ChannelDto,
     messages: &[MessageDto],
     has_more: bool,
-    error: String,
-    draft: String,
+    outcome: Outcome,
     resume: u64,
 ) -> minijinja::Value {
     let side = sidebar(me, channels, Some(channel));
@@ -213,8 +243,9 @@ fn context(
         history => history(&state.renderer, messages),
         has_more,
         oldest => messages.first().map(|m| m.id.to_string()),
-        error,
-        draft,
+        error => outcome.error,
+        draft => outcome.draft,
+        notice => outcome.notice,
         resume,
     }
 }
@@ -228,19 +259,37 @@ async fn post(state: &AppState, api: &Client, uri: &Uri, pick: Pick, form: Compo
         return not_found(state);
     };
     if form.body.trim().is_empty() {
-        let failed = (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Write something first.".into(),
-            form.body,
-        );
-        return show(state, api, uri, pick, HistoryQuery::default(), Some(failed)).await;
+        let failed = Outcome {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            error: "Write something first.".into(),
+            draft: form.body,
+            ..Outcome::default()
+        };
+        return show(state, api, uri, pick, HistoryQuery::default(), failed).await;
     }
-    match api.send_message(channel.id, &form.body).await {
+    // A slash command (`//` posts a literal `/`, which the commands route also does).
+    let sent = if form.body.starts_with('/') {
+        api.run_command(channel.id, &form.body).await.map(Some)
+    } else {
+        api.send_message(channel.id, &form.body).await.map(|_| None)
+    };
+    match sent {
+        Ok(Some(CommandAnswer::Ephemeral { markdown })) => {
+            let answered = Outcome {
+                notice: markdown,
+                ..Outcome::default()
+            };
+            show(state, api, uri, pick, HistoryQuery::default(), answered).await
+        }
         Ok(_) => Redirect::to(&shell::url(channel)).into_response(),
         Err(ajet_sdk::Error::Api { status, body }) if body.error != ErrorCode::Unauthorized => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-            let failed = (status, format!("Not sent: {}", body.message), form.body);
-            show(state, api, uri, pick, HistoryQuery::default(), Some(failed)).await
+            let failed = Outcome {
+                status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+                error: format!("Not sent: {}", body.message),
+                draft: form.body,
+                ..Outcome::default()
+            };
+            show(state, api, uri, pick, HistoryQuery::default(), failed).await
         }
         Err(err) => api_failed(state, uri, &err),
     }

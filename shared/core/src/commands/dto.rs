@@ -56,6 +56,13 @@ pub struct ArgDto {
     pub choices: Vec<String>,
 }
 
+impl CommandDto {
+    /// The word typed after the `/`: `"token"` for `"token create"`.
+    pub fn command_word(&self) -> &str {
+        self.name.split(' ').next().unwrap_or(&self.name)
+    }
+}
+
 impl From<&CommandSpec> for CommandDto {
     fn from(spec: &CommandSpec) -> Self {
         Self {
