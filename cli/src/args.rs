@@ -30,6 +30,7 @@ Examples:
   ajet-chat read '#general' -n 50
   ajet-chat --json unread
   ajet-chat tui
+  ajet-chat webhook create '#deploys' GitHub --secret \"$SECRET\" --events push
   ajet-chat completions bash > ~/.local/share/bash-completion/completions/ajet-chat
 
 Exit status:
@@ -158,6 +159,9 @@ pub enum Command {
     },
     /// Print the man page (roff): ajet-chat man | man -l -
     Man,
+    /// Incoming webhooks, for community admins: create, list, set, deliveries, revoke.
+    #[command(subcommand)]
+    Webhook(crate::webhooks::WebhookCommand),
     #[command(flatten)]
     Identity(IdentityCommand),
 }

@@ -220,6 +220,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("the config file's {e}"))?;
             crate::tui::run(client, keymap).await?;
         }
+        Command::Webhook(command) => crate::webhooks::run(&client, command, json).await?,
         // Handled above, before a token is required.
         Command::Identity(_) | Command::Completions { .. } | Command::Man => {}
     }
@@ -308,7 +309,7 @@ fn message_id(s: &str) -> anyhow::Result<MessageId> {
 
 /// Finds a channel by `#name`, `community#name`, `name` or id among the caller's channels;
 /// `@user` is the DM with that user (opened if needed).
-async fn resolve(client: &Client, wanted: &str) -> anyhow::Result<ChannelDto> {
+pub(crate) async fn resolve(client: &Client, wanted: &str) -> anyhow::Result<ChannelDto> {
     if let Some(user) = wanted.strip_prefix('@') {
         return Ok(client.start_dm(&[user]).await?);
     }

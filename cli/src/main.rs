@@ -9,6 +9,7 @@ mod login;
 mod output;
 mod settings;
 mod tui;
+mod webhooks;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {

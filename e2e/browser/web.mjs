@@ -2,7 +2,7 @@
 //
 // Run by the end-to-end test `web` (e2e/tests/web.rs), which starts the four services
 // and passes: AJET_BASE (the gateway), AJET_ALICE and AJET_BOB (session tokens of two
-// members of the default community), AJET_SCREENSHOTS (a folder the run keeps) and
+// members of the default community, alice an admin of it), AJET_SCREENSHOTS (a folder the run keeps) and
 // AJET_CHROMIUM (the browser). Exits non-zero with a sentence naming the first failure.
 
 import assert from 'node:assert/strict';
@@ -226,6 +226,84 @@ try {
     await mine.locator('[data-act=delete]').click();
     await seen.locator('.tombstone').waitFor({ timeout: WAIT });
     await mine.locator('.tombstone').waitFor({ timeout: WAIT });
+  });
+
+  await step('a webhook posts a Slack attachment, and it appears live in the other tab as a card', async () => {
+    const hook = await api('alice', 'POST', `/api/communities/${community.id}/webhooks`, {
+      channel_id: general.id,
+      name: 'Deploys',
+      allow_overrides: true,
+    });
+    // Images from our own origin: the page's CSP lets a browser load no other.
+    const icon = `${base}/static/icon.svg`;
+    const delivered = await fetch(`${base}/hook/${hook.id}/${hook.token}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        username: 'Release bot',
+        icon_emoji: ':rocket:',
+        text: 'Deployed *api* to production <script>window.__xss = 9</script>',
+        attachments: [
+          {
+            color: '#2eb886',
+            pretext: 'A new release is out',
+            author_name: 'octocat',
+            author_link: 'https://github.com/octocat',
+            author_icon: icon,
+            title: 'v1.4.0 <b>stable</b>',
+            title_link: 'https://example.com/releases/v1.4.0',
+            text: 'Fixes the _flaky_ login and adds `webhook` cards.',
+            fields: [
+              { title: 'Environment', value: 'production', short: true },
+              { title: 'Duration', value: '2m 14s', short: true },
+              { title: 'Changes', value: '12 commits by 3 people, see <https://example.com/compare|the diff>', short: false },
+            ],
+            thumb_url: icon,
+            footer: 'GitHub Actions',
+            footer_icon: icon,
+            ts: Math.floor(Date.now() / 1000),
+          },
+          { color: '#d40e0d', title: 'Smoke tests failed on eu-west', text: 'The canary is rolled back.' },
+        ],
+      }),
+    });
+    assert.equal(delivered.status, 200, await delivered.text());
+    for (const page of [bob.page, alice.page]) {
+      const article = page.locator('#messages article.msg', { has: page.locator('section.card', { hasText: 'v1.4.0' }) });
+      await article.waitFor({ timeout: WAIT });
+      const card = article.locator('section.card').first();
+      assert.equal(await article.locator('.author').innerText(), 'Release bot');
+      assert.equal(await article.locator('.bot-tag').innerText(), 'BOT');
+      assert.match(await article.locator('.via').innerText(), /^via /);
+      assert.equal(await article.locator('.avatar').innerText(), '🚀');
+      assert.match(await article.locator('.body > p').first().innerText(), /^Deployed api to production/);
+      assert.equal(await card.locator('.card-title').innerText(), 'v1.4.0 <b>stable</b>');
+      assert.equal(await card.locator('.card-title a').getAttribute('href'), 'https://example.com/releases/v1.4.0');
+      assert.equal(await card.locator('.card-field.short').count(), 2);
+      assert.equal(await card.locator('.card-field:not(.short) dd a').getAttribute('href'), 'https://example.com/compare');
+      const bar = (locator) => locator.evaluate((el) => getComputedStyle(el).borderLeftColor);
+      assert.equal(await bar(card.locator('.card-box')), 'rgb(46, 184, 134)');
+      assert.equal(await bar(article.locator('section.card .card-box').nth(1)), 'rgb(212, 14, 13)');
+      await card.locator('.card-footer time').waitFor();
+      await card.locator('img.card-thumb').scrollIntoViewIfNeeded();
+      const thumb = `#${await article.getAttribute('id')} img.card-thumb`;
+      await page.waitForFunction((sel) => document.querySelector(sel)?.naturalWidth > 0, thumb, { timeout: WAIT });
+      assert.equal(await page.evaluate(() => window.__xss), undefined);
+    }
+    await bob.page.locator('#messages article.msg section.card').last().scrollIntoViewIfNeeded();
+    await bob.page.mouse.move(0, 0);
+    await bob.page.waitForTimeout(1300); // the new message's highlight fades
+    for (const scheme of ['light', 'dark']) {
+      await bob.page.emulateMedia({ colorScheme: scheme });
+      await shot(bob.page, `card-desktop-${scheme}`);
+    }
+    await bob.page.setViewportSize({ width: 390, height: 844 });
+    await bob.page.waitForTimeout(300); // the sidebar's slide
+    await bob.page.mouse.move(0, 0);
+    await bob.page.locator('#messages article.msg section.card').first().scrollIntoViewIfNeeded();
+    await shot(bob.page, 'card-phone-dark');
+    await bob.page.setViewportSize({ width: 1280, height: 800 });
+    await bob.page.emulateMedia({ colorScheme: 'light' });
   });
 
   await step('a thread opens beside its message, and replies arrive live in it and as a count', async () => {

@@ -25,7 +25,13 @@ async fn two_people_chat_in_the_browser() -> Result<()> {
         );
     }
     let stack = Stack::start().await?;
-    let (alice, bob) = (stack.user("alice").await?, stack.user("bob").await?);
+    // Alice administers the community, so that she can create the webhook the test posts to.
+    stack
+        .api_command(&["create-user", "alice", "--admin"])
+        .await?;
+    let alice = stack.api_command(&["create-token", "alice"]).await?;
+    let alice = alice.trim().to_owned();
+    let bob = stack.user("bob").await?;
     let screenshots = common::bin_dir().join("../screenshots");
     let out = Command::new("node")
         .arg(dir.join("web.mjs"))

@@ -6,6 +6,7 @@
 //! event is the [`Framer`](ajet_realtime::frame::Framer) given to the hub in [`serve`]:
 //! it renders each event once, whatever the number of its viewers.
 
+pub mod cards;
 pub mod config;
 pub mod live;
 pub mod pages;

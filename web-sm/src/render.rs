@@ -13,8 +13,11 @@ use minijinja::Environment;
 use pulldown_cmark::{Event, Options, Parser};
 use serde::Serialize;
 
-const TEMPLATES: [(&str, &str); 7] = [
+use crate::cards::{CardView, SenderView};
+
+const TEMPLATES: [(&str, &str); 8] = [
     ("base.html", include_str!("../templates/base.html")),
+    ("card.html", include_str!("../templates/card.html")),
     ("home.html", include_str!("../templates/home.html")),
     ("app.html", include_str!("../templates/app.html")),
     ("channel.html", include_str!("../templates/channel.html")),
@@ -99,6 +102,12 @@ pub struct MessageView {
     /// `YYYY-MM-DD`, for day separators.
     pub day: String,
     pub body_html: String,
+    /// A webhook's name and picture for this message, when it set them.
+    pub sender: SenderView,
+    /// With cards: the text before them (sanitised HTML), drawn instead of `body_html`.
+    pub text_html: Option<String>,
+    /// A webhook's cards, drawn instead of the body (which holds them as markdown).
+    pub cards: Vec<CardView>,
     pub edited: bool,
     pub deleted: bool,
     pub reply_count: i32,
@@ -131,13 +140,28 @@ impl MessageView {
                 }
             }
         }
+        let cards: Vec<CardView> = match &m.meta {
+            Some(meta) if !m.deleted => meta
+                .cards
+                .iter()
+                .map(|card| CardView::new(renderer, card))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let text_html = m
+            .meta
+            .as_ref()
+            .filter(|_| !cards.is_empty())
+            .and_then(|meta| meta.text.as_deref())
+            .filter(|text| !text.trim().is_empty())
+            .map(|text| renderer.markdown(text));
         Self {
             id: m.id.to_string(),
             seq: m.seq,
             author_id: m.author_id.to_string(),
             author: m.author_username.clone(),
-            initial: m
-                .author_username
+            initial: display_name(m)
+                .unwrap_or(&m.author_username)
                 .chars()
                 .next()
                 .map(|c| c.to_uppercase().collect())
@@ -147,11 +171,14 @@ impl MessageView {
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             time: m.created_at.format("%H:%M").to_string(),
             day: m.created_at.format("%Y-%m-%d").to_string(),
-            body_html: if m.deleted {
+            body_html: if m.deleted || !cards.is_empty() {
                 String::new()
             } else {
                 renderer.markdown(&m.body)
             },
+            sender: SenderView::new(m.meta.as_ref()),
+            text_html,
+            cards,
             edited: m.edited_at.is_some() && !m.deleted,
             deleted: m.deleted,
             reply_count: m.reply_count,
@@ -188,6 +215,7 @@ pub fn history(renderer: &Renderer, messages: &[MessageDto]) -> Vec<HistoryItem>
         let continued = !new_day
             && previous.is_some_and(|p| {
                 p.author_id == m.author_id
+                    && display_name(p) == display_name(m)
                     && !p.deleted
                     && (m.created_at - p.created_at).num_minutes() < 5
             });
@@ -198,6 +226,11 @@ pub fn history(renderer: &Renderer, messages: &[MessageDto]) -> Vec<HistoryItem>
         previous = Some(m);
     }
     items
+}
+
+/// The name a webhook gave one message, if any: a change of it starts a new run.
+fn display_name(m: &MessageDto) -> Option<&str> {
+    m.meta.as_ref()?.display_name.as_deref()
 }
 
 /// A day separator or a message.
@@ -270,6 +303,93 @@ mod tests {
         assert!(!html.contains("<b>mallory"));
         assert!(html.contains(r#"data-mentions="alice""#));
         assert!(html.contains("data-mentions-all"));
+    }
+
+    #[test]
+    fn a_webhook_message_shows_its_sender_and_cards_escaped_and_sanitised() {
+        use ajet_core::cards::{Card, CardField};
+        use ajet_core::dto::MessageMeta;
+
+        let r = Renderer::new().unwrap();
+        let mut m = message("Deploy finished\n\n> **<b>v1.2</b>** …");
+        m.author_username = "ci".into();
+        m.meta = Some(MessageMeta {
+            display_name: Some("Deploy <bot>".into()),
+            icon_url: Some("https://example.com/i.png\"onerror=\"alert(1)".into()),
+            icon_emoji: Some(":rocket:".into()),
+            text: Some("Deploy **finished**".into()),
+            cards: vec![Card {
+                color: Some("#2eb886".into()),
+                pretext: Some("<script>alert(1)</script>pre".into()),
+                author_name: Some("octo\\<cat\\>".into()),
+                author_link: Some("javascript:alert(1)".into()),
+                title: Some("v1\\.2 \\*released\\*".into()),
+                title_link: Some("https://example.com/r?a=1&b=\"x".into()),
+                text: Some("[x](javascript:alert(2)) and _fine_".into()),
+                fields: vec![
+                    CardField {
+                        title: "Env".into(),
+                        value: "`prod`".into(),
+                        short: true,
+                    },
+                    CardField {
+                        title: "Notes".into(),
+                        value: "long".into(),
+                        short: false,
+                    },
+                ],
+                image_url: Some("https://example.com/big.png".into()),
+                footer: Some("CI".into()),
+                ts: Some(Utc::now()),
+                ..Card::default()
+            }],
+        });
+        let html = r.message(&m).unwrap();
+        assert!(html.contains("Deploy &lt;bot&gt;"), "{html}");
+        assert!(
+            html.contains(r#"<span class="bot-tag">bot</span>"#),
+            "{html}"
+        );
+        assert!(html.contains("via ci"), "{html}");
+        // The URL is escaped inside its attribute: no new attribute comes out of it.
+        assert!(
+            html.contains(r#"i.png&quot;onerror=&quot;alert(1)""#),
+            "{html}"
+        );
+        assert!(html.contains(r#"referrerpolicy="no-referrer""#), "{html}");
+        assert!(html.contains("🚀"), "{html}");
+        assert!(html.contains("Deploy <strong>finished</strong>"), "{html}");
+        assert!(
+            !html.contains("&lt;b&gt;v1.2"),
+            "the body is replaced by the cards: {html}"
+        );
+        assert!(html.contains(r#"<section class="card">"#), "{html}");
+        assert!(html.contains(r##"data-color="#2eb886""##), "{html}");
+        assert!(
+            !html.contains("style="),
+            "the CSP allows no inline style: {html}"
+        );
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(html.contains("octo&lt;cat&gt;"), "{html}");
+        assert!(html.contains("v1.2 *released*"), "{html}");
+        assert!(
+            html.contains(r#"href="https:&#x2f;&#x2f;example.com&#x2f;r?a=1&amp;b=&quot;x""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<div class="card-field short"><dt>Env</dt>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<div class="card-field"><dt>Notes</dt>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<img src="https:&#x2f;&#x2f;example.com&#x2f;big.png""#),
+            "{html}"
+        );
+        assert!(html.contains(r#"data-as="Deploy &lt;bot&gt;""#), "{html}");
     }
 
     #[test]

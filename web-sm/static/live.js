@@ -49,6 +49,36 @@ function decorate(article) {
     time.textContent = timeFormat.format(at);
     time.title = at.toLocaleString();
   }
+  drawCards(article);
+}
+
+const cardTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const HEX_COLOUR = /^#[0-9a-f]{6}$/i;
+
+/**
+ * Gives webhook cards their colour and local times, and hides images that did not load.
+ * The colour arrives as data-color because the page's CSP allows no inline style in the
+ * markup; a custom property set from script is allowed.
+ */
+function drawCards(root) {
+  for (const box of root.querySelectorAll('.card-box[data-color]')) {
+    if (HEX_COLOUR.test(box.dataset.color)) box.style.setProperty('--card-color', box.dataset.color);
+  }
+  for (const time of root.querySelectorAll('.card time')) {
+    const at = new Date(time.dateTime);
+    if (Number.isNaN(at.getTime())) continue;
+    time.textContent = cardTimeFormat.format(at);
+    time.title = at.toLocaleString();
+  }
+  for (const img of root.querySelectorAll('.avatar img, .card img')) {
+    const hide = () => {
+      img.hidden = true;
+    };
+    // A page's own images may have failed before this script ran; a new message's
+    // (not yet in the page) have not started loading.
+    if (img.isConnected && img.complete && img.naturalWidth === 0) hide();
+    else img.addEventListener('error', hide, { once: true });
+  }
 }
 
 function threadUrl(article) {
@@ -100,6 +130,7 @@ function appendMessage(message, html) {
   } else if (
     last &&
     last.dataset.author === message.author_id &&
+    (last.dataset.as || '') === (article.dataset.as || '') &&
     !last.classList.contains('deleted') &&
     at - new Date(last.dataset.ts) < GROUP_MINUTES * 60000
   ) {
@@ -118,6 +149,7 @@ function replaceBody(id, html) {
   if (!article || !fresh) return;
   const body = fresh.querySelector('.body');
   article.querySelector('.body').replaceWith(body);
+  drawCards(body);
   if (!article.querySelector('.edited')) {
     const edited = document.createElement('span');
     edited.className = 'edited';

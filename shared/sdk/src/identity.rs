@@ -2,9 +2,9 @@
 
 use ajet_core::identity::{
     BotDto, CreateBot, CreateInvite, CreateToken, CreateWebhook, Created, InviteDto, PasswordLogin,
-    SessionDto, SessionToken, TokenDto, WebhookDto,
+    SessionDto, SessionToken, TokenDto, UpdateWebhook, WebhookDeliveryDto, WebhookDto,
 };
-use ajet_core::{CommunityId, TokenId, UserId};
+use ajet_core::{CommunityId, TokenId, UserId, WebhookId};
 use reqwest::Method;
 
 use crate::client::Client;
@@ -65,6 +65,35 @@ impl Client {
         let path = format!("/api/communities/{community}/webhooks");
         self.send(self.request(Method::POST, &path).json(body))
             .await
+    }
+
+    /// The community's webhooks, revoked ones included, without their tokens.
+    pub async fn webhooks(&self, community: CommunityId) -> Result<Vec<WebhookDto>> {
+        let path = format!("/api/communities/{community}/webhooks");
+        self.send(self.request(Method::GET, &path)).await
+    }
+
+    /// Changes a webhook's name or settings; what `body` leaves out stays as it is.
+    pub async fn update_webhook(
+        &self,
+        webhook: WebhookId,
+        body: &UpdateWebhook,
+    ) -> Result<WebhookDto> {
+        let path = format!("/api/webhooks/{webhook}");
+        self.send(self.request(Method::PATCH, &path).json(body))
+            .await
+    }
+
+    /// Revokes a webhook: its URL stops working at once.
+    pub async fn revoke_webhook(&self, webhook: WebhookId) -> Result<()> {
+        let path = format!("/api/webhooks/{webhook}");
+        self.send_empty(self.request(Method::DELETE, &path)).await
+    }
+
+    /// The webhook's last 100 deliveries, newest first.
+    pub async fn webhook_deliveries(&self, webhook: WebhookId) -> Result<Vec<WebhookDeliveryDto>> {
+        let path = format!("/api/webhooks/{webhook}/deliveries");
+        self.send(self.request(Method::GET, &path)).await
     }
 
     /// Creates an invite to `community`.
