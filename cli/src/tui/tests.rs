@@ -849,3 +849,104 @@ fn snapshot_reconnecting_and_too_small() {
     let failed = sized(s, 90, 12);
     insta::assert_snapshot!(format!("{reconnecting}\n{small}\n{failed}"));
 }
+
+/// A webhook's message with two cards, as the api sends it: the body holds the cards as
+/// markdown, the meta holds them typed, with the sender name the delivery chose.
+fn card_message(channel: ChannelId, seq: i64, bot: &UserDto) -> MessageDto {
+    use ajet_core::cards::{Card, CardField};
+    use ajet_core::dto::MessageMeta;
+
+    let mut m = message(
+        channel,
+        seq,
+        bot,
+        "Deployed **api** to production\n\n> **v1.4.0**\n> the body, as the cli prints it",
+        now() - Duration::minutes(5),
+    );
+    m.meta = Some(MessageMeta {
+        display_name: Some("Release bot".into()),
+        icon_url: None,
+        icon_emoji: Some(":rocket:".into()),
+        text: Some("Deployed **api** to production".into()),
+        cards: vec![
+            Card {
+                color: Some("#2eb886".into()),
+                pretext: Some("A new release is out".into()),
+                author_name: Some("octocat".into()),
+                title: Some("v1.4.0 \\<b\\>stable\\</b\\>".into()),
+                title_link: Some("https://example.com/r/v1.4.0".into()),
+                text: Some("Fixes the _flaky_ login and adds `webhook` cards.".into()),
+                fields: vec![
+                    CardField {
+                        title: "Environment".into(),
+                        value: "production".into(),
+                        short: true,
+                    },
+                    CardField {
+                        title: "Duration".into(),
+                        value: "2m 14s".into(),
+                        short: true,
+                    },
+                ],
+                footer: Some("GitHub Actions".into()),
+                ts: Some(now() - Duration::minutes(6)),
+                ..Card::default()
+            },
+            Card {
+                color: Some("#d40e0d".into()),
+                title: Some("Smoke tests failed on eu-west".into()),
+                text: Some("The canary is rolled back.".into()),
+                ..Card::default()
+            },
+        ],
+    });
+    m
+}
+
+#[test]
+fn snapshot_a_webhook_message_with_cards() {
+    let mut f = fixture();
+    let s = &mut f.state;
+    let bot = user("deploys");
+    update(
+        s,
+        event(
+            Some(f.general),
+            EventData::MessageCreated(card_message(f.general, 7, &bot)),
+        ),
+    );
+    let text = sized(s, 100, 30);
+    assert!(
+        !text.contains("as the cli prints it"),
+        "the cards are drawn instead of the body"
+    );
+    insta::assert_snapshot!(text);
+
+    // The bars take the cards' colours; the title is bold, the footer dim.
+    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    terminal.draw(|frame| super::ui::draw(frame, s)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let row_of = |needle: &str| {
+        (0..30u16)
+            .find(|&y| {
+                let line: String = (0..100u16).map(|x| buffer[(x, y)].symbol()).collect();
+                line.contains(needle)
+            })
+            .unwrap_or_else(|| panic!("{needle:?} is not on the screen:\n{text}"))
+    };
+    let cell_of = |y: u16, symbol: &str| {
+        (0..100u16)
+            .map(|x| &buffer[(x, y)])
+            .find(|c| c.symbol() == symbol)
+            .unwrap_or_else(|| panic!("no {symbol:?} on row {y}"))
+            .clone()
+    };
+    use ratatui::style::{Color, Modifier};
+    let title = row_of("v1.4.0");
+    assert_eq!(cell_of(title, "▌").fg, Color::Green);
+    assert!(cell_of(title, "v").modifier.contains(Modifier::BOLD));
+    let failed = row_of("Smoke tests failed");
+    assert_eq!(cell_of(failed, "▌").fg, Color::Red);
+    let footer = row_of("GitHub Actions");
+    assert_eq!(cell_of(footer, "G").fg, Color::DarkGray);
+}

@@ -189,6 +189,7 @@ fn message_rows(
     let grouped = !new_day
         && prev.is_some_and(|p| {
             p.author_id == m.author_id
+                && display_name(p) == display_name(m)
                 && !p.deleted
                 && (m.created_at - p.created_at).num_minutes() < GROUP_MINUTES
         });
@@ -206,13 +207,16 @@ fn message_rows(
     let mut body_rows: Vec<Line<'static>> = Vec::new();
     if !grouped {
         let time = local(s, m.created_at).format("%H:%M").to_string();
-        body_rows.push(Line::from(vec![
-            Span::styled(
-                m.author_username.clone(),
-                BOLD.fg(author_colour(&m.author_username)),
-            ),
-            Span::styled(format!("  {time}"), DIM),
-        ]));
+        let mut header = vec![Span::styled(
+            display_name(m).unwrap_or(&m.author_username).to_owned(),
+            BOLD.fg(author_colour(&m.author_username)),
+        )];
+        if display_name(m).is_some() {
+            // A name a webhook's delivery chose: say which bot posted it.
+            header.push(Span::styled(format!(" via {}", m.author_username), DIM));
+        }
+        header.push(Span::styled(format!("  {time}"), DIM));
+        body_rows.push(Line::from(header));
     }
     let text_width = width.saturating_sub(3).max(4);
     if m.deleted {
@@ -221,7 +225,10 @@ fn message_rows(
             DIM.add_modifier(Modifier::ITALIC),
         )));
     } else {
-        let mut lines = markdown::render(&m.body, text_width, me);
+        let mut lines = match &m.meta {
+            Some(meta) if !meta.cards.is_empty() => super::cards::lines(s, meta, text_width, me),
+            _ => markdown::render(&m.body, text_width, me),
+        };
         if m.edited_at.is_some()
             && let Some(last) = lines.last_mut()
         {
@@ -275,6 +282,15 @@ fn message_rows(
         rows.push((Some(i), line));
     }
     rows
+}
+
+/// The name a webhook's delivery gave one message, if any.
+fn display_name(m: &MessageDto) -> Option<&str> {
+    m.meta
+        .as_ref()?
+        .display_name
+        .as_deref()
+        .filter(|n| !n.trim().is_empty())
 }
 
 fn day_separator(s: &State, date: NaiveDate, width: u16) -> Line<'static> {

@@ -1,5 +1,6 @@
 //! Drawing: a pure function of the state. Nothing here waits, fetches or changes state.
 
+mod cards;
 pub mod messages;
 mod overlays;
 mod sidebar;
