@@ -15,8 +15,12 @@ use crate::state::AppState;
 
 /// Scripts only from our own origin, and no `eval`: the web client's scripts are our own
 /// files (web-sm/static) and evaluate nothing, so a page's text can never become code.
+/// Images may also come from any `https` address: webhooks name their senders' icons and
+/// their cards' pictures by URL (GitHub avatars, Grafana panels), as Slack's and
+/// Mattermost's do. The viewer's browser fetches them itself, so their hosts see its
+/// address; nothing else from outside loads.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
-     object-src 'none'; frame-ancestors 'none'; base-uri 'self'";
+     img-src 'self' https:; object-src 'none'; frame-ancestors 'none'; base-uri 'self'";
 
 /// Adds the security headers to every response that does not set them itself; over
 /// HTTPS, HSTS too.
