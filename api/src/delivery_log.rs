@@ -9,8 +9,8 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use ajet_core::WebhookId;
-use ajet_db::PgPool;
 use ajet_db::webhooks::{self, Delivery};
+use ajet_db::{PgConnection, PgPool};
 use tokio::sync::{mpsc, oneshot};
 
 /// Rows waiting for the writer; beyond this, deliveries wait for room.
@@ -44,6 +44,9 @@ impl DeliveryLog {
 }
 
 async fn run(db: PgPool, mut queue: mpsc::Receiver<(Delivery, oneshot::Sender<()>)>) {
+    // One connection kept between batches, set to commit without waiting for the disk.
+    // It is detached from the pool, so that no message is ever committed on it.
+    let mut conn: Option<PgConnection> = None;
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     let mut pending: HashSet<WebhookId> = HashSet::new();
     let mut pruned = Instant::now();
@@ -56,10 +59,15 @@ async fn run(db: PgPool, mut queue: mpsc::Receiver<(Delivery, oneshot::Sender<()
         } else {
             Vec::new()
         };
-        let written = match db.acquire().await {
-            Ok(mut conn) => webhooks::log_deliveries(&mut conn, &rows, &prune).await,
+        let written = match connection(&db, &mut conn).await {
+            Ok(held) => webhooks::log_deliveries(held, &rows, &prune).await,
             Err(err) => Err(err),
         };
+        if written.is_err()
+            && let Some(failed) = conn.take()
+        {
+            sqlx::Connection::close(failed).await.ok();
+        }
         if let Err(err) = written {
             tracing::warn!(error = %err, rows = rows.len(), "webhook deliveries could not be logged");
         }
@@ -67,4 +75,17 @@ async fn run(db: PgPool, mut queue: mpsc::Receiver<(Delivery, oneshot::Sender<()
             let _ = waiter.send(());
         }
     }
+}
+
+/// The writer's connection, opened (and relaxed) when there is none.
+async fn connection<'a>(
+    db: &PgPool,
+    conn: &'a mut Option<PgConnection>,
+) -> Result<&'a mut PgConnection, sqlx::Error> {
+    if conn.is_none() {
+        let mut fresh = db.acquire().await?.detach();
+        webhooks::relaxed(&mut fresh).await?;
+        *conn = Some(fresh);
+    }
+    conn.as_mut().ok_or(sqlx::Error::PoolClosed)
 }

@@ -218,8 +218,10 @@ pub struct Delivery {
 }
 
 /// Adds deliveries to their webhooks' logs, and forgets the rows of the webhooks in
-/// `prune` past their newest [`WEBHOOK_DELIVERY_LOG`]. The log is for diagnosis, so its
-/// commit does not wait for the disk: a crash may lose its last rows, never a message.
+/// `prune` past their newest [`WEBHOOK_DELIVERY_LOG`]. Two statements at most, each its
+/// own transaction. The log is for diagnosis: run this on a connection set to
+/// `synchronous_commit = off` (see [`relaxed`]), so that its commits do not wait for the
+/// disk — a crash may lose the log's last rows, never a message.
 pub async fn log_deliveries(
     conn: &mut PgConnection,
     deliveries: &[Delivery],
@@ -250,10 +252,6 @@ pub async fn log_deliveries(
         .map(|d| d.message.map(|m| m.as_uuid()))
         .collect();
     let keep = i64::try_from(WEBHOOK_DELIVERY_LOG).unwrap_or(i64::MAX);
-    let mut tx = sqlx::Connection::begin(conn).await?;
-    sqlx::query("SET LOCAL synchronous_commit = off")
-        .execute(&mut *tx)
-        .await?;
     sqlx::query(
         "INSERT INTO webhook_deliveries
              (webhook_id, format, event, action, delivery_id, status, note, message_id)
@@ -268,7 +266,7 @@ pub async fn log_deliveries(
     .bind(&statuses)
     .bind(&notes)
     .bind(&messages)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     if !prune.is_empty() {
         let prune: Vec<Uuid> = prune.iter().map(|w| w.as_uuid()).collect();
@@ -280,10 +278,19 @@ pub async fn log_deliveries(
         )
         .bind(&prune)
         .bind(keep)
-        .execute(&mut *tx)
+        .execute(conn)
         .await?;
     }
-    tx.commit().await
+    Ok(())
+}
+
+/// Sets `conn` to commit without waiting for the disk, for writes that may be lost in a
+/// crash (the webhooks' delivery log).
+pub async fn relaxed(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("SET synchronous_commit = off")
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// The newest deliveries of `webhook`, newest first.
