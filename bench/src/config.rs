@@ -69,6 +69,7 @@ pub enum Scenario {
     Idle,
     Gateway,
     Cold,
+    Tui,
 }
 
 impl Config {
@@ -120,6 +121,11 @@ pub struct Plan {
     pub idle_conns: usize,
     pub gateway_requests: usize,
     pub cold_start_runs: usize,
+    /// Messages in the terminal client's channel for (g)'s frames, and how many frames.
+    pub tui_messages: usize,
+    pub tui_frames: usize,
+    /// Fresh clients timed to their first screen.
+    pub tui_starts: usize,
 }
 
 impl Plan {
@@ -143,6 +149,9 @@ impl Plan {
             idle_conns: 10_000,
             gateway_requests: 3_000,
             cold_start_runs: 3,
+            tui_messages: 10_000,
+            tui_frames: 200,
+            tui_starts: 5,
         }
     }
 
@@ -166,6 +175,9 @@ impl Plan {
             idle_conns: 100,
             gateway_requests: 100,
             cold_start_runs: 1,
+            tui_messages: 500,
+            tui_frames: 10,
+            tui_starts: 1,
         }
     }
 

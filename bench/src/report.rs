@@ -79,6 +79,12 @@ pub struct Results {
     pub cold_start_web_sm_ms: Option<f64>,
     pub cold_start_tui_sm_ms: Option<f64>,
     pub cold_start_auth_gw_ms: Option<f64>,
+    // (g) the terminal client.
+    /// A fresh client to its first screen with history (median).
+    pub tui_first_screen_ms: Option<f64>,
+    /// One frame of a 300 × 100 terminal with 10,000 messages arriving in the channel.
+    pub tui_frame_p50_ms: Option<f64>,
+    pub tui_frame_p99_ms: Option<f64>,
 }
 
 /// `value / base` phrased as "N.Nx what", when both are known and base is not zero.
@@ -289,6 +295,15 @@ impl Results {
                 self.cold_start_ms,
             )
             .target(Target::AtMost(300.0)),
+            Row::new(
+                "g tui",
+                "tui_first_screen_ms (to history)",
+                self.tui_first_screen_ms,
+            )
+            .target(Target::AtMost(300.0)),
+            Row::new("g tui", "tui_frame_p50_ms (300x100)", self.tui_frame_p50_ms),
+            Row::new("g tui", "tui_frame_p99_ms", self.tui_frame_p99_ms)
+                .target(Target::AtMost(5.0)),
         ]
     }
 
@@ -401,6 +416,8 @@ mod tests {
             "kib_per_conn",
             "gw_overhead_p50_ms",
             "cold_start_ms",
+            "tui_first_screen_ms",
+            "tui_frame_p99_ms",
         ] {
             assert!(value.get(key).is_some(), "{key} missing from {json}");
         }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::{Config, Scenario};
 use crate::report::Results;
-use crate::scenarios::{cold_start, deliver, gateway, idle, post};
+use crate::scenarios::{cold_start, deliver, gateway, idle, post, tui};
 use crate::setup::Population;
 use crate::stack::Stack;
 use crate::stats::{Epoch, round};
@@ -245,6 +245,16 @@ async fn measure(
             };
             *slot = Some(round(ms, 1));
         }
+    }
+    if config.runs(Scenario::Tui) {
+        step(&format!(
+            "(g) terminal client: first screen ({} fresh clients), {} frames of 300 x 100 with {} messages",
+            plan.tui_starts, plan.tui_frames, plan.tui_messages
+        ));
+        let outcome = tui::run(stack, &people, &plan).await?;
+        results.tui_first_screen_ms = Some(round(outcome.first_screen.as_secs_f64() * 1000.0, 1));
+        results.tui_frame_p50_ms = Some(round(outcome.frames.quantile_ms(0.5), 2));
+        results.tui_frame_p99_ms = Some(round(outcome.frames.quantile_ms(0.99), 2));
     }
     people.db.close().await;
     Ok(())

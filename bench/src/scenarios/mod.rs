@@ -9,6 +9,7 @@ pub mod deliver;
 pub mod gateway;
 pub mod idle;
 pub mod post;
+pub mod tui;
 
 use std::time::{Duration, Instant};
 

@@ -7,6 +7,7 @@
 //! network. The terminal is restored on exit, on Ctrl+C, on SIGTERM and on panic.
 
 pub mod action;
+pub mod bench;
 pub mod composer;
 pub mod input;
 pub mod keys;
