@@ -79,7 +79,8 @@ pub enum Command {
         /// A message to send.
         text: Vec<String>,
     },
-    /// Replace the text of one of your messages.
+    /// Replace the text of one of your messages: ajet-chat edit MESSAGE_ID 'the new text'
+    /// (`read` and `--json` show message ids)
     Edit {
         /// The message id.
         message: String,
@@ -87,12 +88,13 @@ pub enum Command {
         #[arg(required = true, num_args = 1..)]
         text: Vec<String>,
     },
-    /// Delete a message (yours, or anyone's if you moderate).
+    /// Delete a message (yours, or anyone's if you moderate): ajet-chat delete MESSAGE_ID
     Delete {
         /// The message id.
         message: String,
     },
-    /// React to a message with an emoji; --remove takes it back.
+    /// React to a message with an emoji; --remove takes it back:
+    /// ajet-chat react MESSAGE_ID 👍
     React {
         /// The message id.
         message: String,
@@ -103,7 +105,8 @@ pub enum Command {
         remove: bool,
     },
     /// Search messages: words, "phrases", -excluded, from:@user, in:#channel,
-    /// before:/after:/on:YYYY-MM-DD, has:link, has:file.
+    /// before:/after:/on:YYYY-MM-DD, has:link, has:file:
+    /// ajet-chat search deploy from:@ada in:#ops after:2026-01-01
     Search {
         /// The query.
         #[arg(required = true, num_args = 1..)]
@@ -112,7 +115,7 @@ pub enum Command {
         #[arg(long, short = 'n', default_value_t = 20)]
         limit: u32,
     },
-    /// Your notifications, newest first.
+    /// Your notifications, newest first: ajet-chat notifications --unread --mark-read
     Notifications {
         /// Only unread ones.
         #[arg(long)]
@@ -124,9 +127,9 @@ pub enum Command {
         #[arg(long, short = 'n', default_value_t = 20)]
         limit: u32,
     },
-    /// Channels with unread messages, and your unread notification count.
+    /// Channels with unread messages, and your unread notification count: ajet-chat unread
     Unread,
-    /// Print a channel's recent messages, oldest first.
+    /// Print a channel's recent messages, oldest first: ajet-chat read '#general' -n 50
     Read {
         /// The channel: #name, community#name, or its id.
         channel: String,
@@ -140,7 +143,8 @@ pub enum Command {
         #[arg(long)]
         after: Option<String>,
     },
-    /// Print a channel's latest messages, then new ones as they arrive (Ctrl-C stops).
+    /// Print a channel's latest messages, then new ones as they arrive (Ctrl-C stops):
+    /// ajet-chat tail '#deploys'
     Tail {
         /// The channel: #name, community#name, or its id.
         channel: String,
@@ -148,9 +152,10 @@ pub enum Command {
         #[arg(long, short = 'n', default_value_t = 10)]
         lines: u32,
     },
-    /// List the channels you belong to, with unread counts.
+    /// List the channels you belong to, with unread counts: ajet-chat channels
     Channels,
-    /// The interactive terminal client: every channel live, vim-style keys (? lists them).
+    /// The interactive terminal client: every channel live, vim-style keys (? lists them):
+    /// ajet-chat tui, or ajet-chat --profile work tui
     Tui,
     /// Print a shell completion script: ajet-chat completions bash
     Completions {
@@ -170,7 +175,8 @@ pub enum Command {
 #[derive(Clone, Debug, Subcommand)]
 pub enum IdentityCommand {
     /// Sign in and save the session: in the browser (default), with --password for a local
-    /// account, or by storing a given --token. Use with --server URL.
+    /// account, or by storing a given --token. Use with --server URL:
+    /// ajet-chat --server https://chat.example.com login
     Login {
         /// Sign in with a local account's username and password (prompted for).
         #[arg(long)]
@@ -179,8 +185,8 @@ pub enum IdentityCommand {
         #[arg(long, requires = "password")]
         username: Option<String>,
     },
-    /// End the saved session on the server and forget it here.
+    /// End the saved session on the server and forget it here: ajet-chat logout
     Logout,
-    /// Show who the saved (or given) token signs in as.
+    /// Show who the saved (or given) token signs in as: ajet-chat whoami
     Whoami,
 }

@@ -104,8 +104,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             }
         }
         Command::Delete { message } => {
-            client.delete_message(message_id(&message)?).await?;
-            if !json {
+            let id = message_id(&message)?;
+            client.delete_message(id).await?;
+            if json {
+                output::json(&serde_json::json!({ "deleted": id }))?;
+            } else {
                 println!("deleted");
             }
         }

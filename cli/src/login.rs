@@ -69,7 +69,9 @@ pub async fn run(
             if saved.token.is_some() {
                 save(saved.server.as_deref().unwrap_or_default(), None, profile)?;
             }
-            if !json {
+            if json {
+                crate::output::json(&serde_json::json!({ "signed_out": true }))?;
+            } else {
                 println!("signed out");
             }
         }
