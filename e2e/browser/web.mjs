@@ -82,7 +82,7 @@ async function person(who, options = {}) {
     if (m.type() !== 'error') return;
     const where = m.location().url || '';
     // The 404 pages this test opens on purpose are logged by the browser as failed loads.
-    if (/no-such-channel|\/secret$/.test(where) && /404/.test(m.text())) return;
+    if (/no-such-channel|\/secret$|\/m\/[0-9a-f-]+$/.test(where) && /404/.test(m.text())) return;
     // As is the refusal of the unknown command the test types on purpose (the page shows
     // its sentence; the browser logs the 400 itself).
     if (/\/api\/commands$/.test(where) && /400/.test(m.text()) && expectRefusal) {
@@ -357,6 +357,25 @@ try {
     }
     const bodies = await messagesIn(alice.page).locator('.body').allInnerTexts();
     assert.deepEqual(bodies, Array.from({ length: 120 }, (_, i) => `history ${i + 1}`));
+  });
+
+  await step('a permalink opens the history around its message, highlighted', async () => {
+    const page = await api('bob', 'GET', `/api/channels/${history.id}/messages?limit=200`);
+    const target = page.messages.find((m) => m.body === 'history 60');
+    await alice.page.goto(`${urlOf('history')}/m/${target.id}`);
+    const focused = alice.page.locator(`#m-${target.id}.focused`);
+    await focused.waitFor({ timeout: WAIT });
+    assert.ok(await focused.isVisible(), 'the message is in view');
+    const bodies = await messagesIn(alice.page).locator('.body').allInnerTexts();
+    assert.deepEqual(bodies, Array.from({ length: 51 }, (_, i) => `history ${i + 35}`), '25 on each side');
+    await shot(alice.page, 'permalink-desktop-light');
+    // Not the newest page: live messages wait behind "Jump to the latest messages".
+    await api('bob', 'POST', `/api/channels/${history.id}/messages`, { body: 'history 121' });
+    await alice.page.click('#newer');
+    await alice.page.locator('#messages article.msg', { hasText: 'history 121' }).waitFor({ timeout: WAIT });
+    const missing = await api('bob', 'GET', `/api/channels/${history.id}/messages?limit=1`);
+    const response = await alice.page.goto(`${urlOf('general')}/m/${missing.messages[0].id}`);
+    assert.equal(response.status(), 404, 'a message of another channel is not found here');
   });
 
   await step('message bodies and topics carrying injection strings render inert', async () => {

@@ -25,9 +25,14 @@ pub fn router(state: AppState) -> Router {
             get(thread::show_thread).post(thread::reply_in_thread),
         )
         .route(
+            "/c/{community}/{channel}/m/{message}",
+            get(channel::community_permalink),
+        )
+        .route(
             "/dm/{id}",
             get(channel::dm_channel).post(channel::post_to_dm),
         )
+        .route("/dm/{id}/m/{message}", get(channel::dm_permalink))
         .route("/static/{name}", get(assets::asset))
         .route("/events", get(handlers::open_stream))
         .route("/events/typing", post(handlers::typing))

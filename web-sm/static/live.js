@@ -426,7 +426,9 @@ function handle(event) {
       if (thread && data.channel_id === channel) break;
       typists.delete(data.author_id);
       showTyping();
-      if (data.channel_id === channel) appendMessage(data, event.html);
+      // A page of older history (a permalink) gets no live messages: its end is not the
+      // channel's, and "Jump to the latest messages" leads there.
+      if (data.channel_id === channel && list.dataset.latest !== 'false') appendMessage(data, event.html);
       else if (data.author_id !== me) {
         const article = fromHtml(event.html || '');
         const mentioned = (article?.dataset.mentions || '').split(' ');
@@ -670,7 +672,12 @@ if (list) {
   for (const day of list.querySelectorAll('h2.day')) relabelDay(day);
   const lastRead = Number(list.dataset.lastRead || 0);
   const firstUnread = [...articles()].find((a) => Number(a.dataset.seq) > lastRead && a.dataset.author !== me);
-  if (firstUnread && lastRead > 0) {
+  const focus = list.dataset.focus && document.getElementById(list.dataset.focus);
+  if (focus) {
+    // A permalink: its message in the middle, highlighted.
+    focus.classList.add('focused');
+    focus.scrollIntoView({ block: 'center' });
+  } else if (firstUnread && lastRead > 0) {
     const line = document.createElement('p');
     line.className = 'new-line';
     line.textContent = 'New messages';

@@ -335,8 +335,8 @@ pub fn permalink(
     m: &ajet_core::dto::MessageDto,
 ) -> String {
     match (&c.community_slug, &c.name) {
-        (Some(slug), Some(name)) => format!("{server}/c/{slug}/channels/{name}#m-{}", m.id),
-        _ => format!("{server}/dm/{}#m-{}", c.id, m.id),
+        (Some(slug), Some(name)) => format!("{server}/c/{slug}/{name}/m/{}", m.id),
+        _ => format!("{server}/dm/{}/m/{}", c.id, m.id),
     }
 }
 

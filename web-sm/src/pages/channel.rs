@@ -1,6 +1,7 @@
 //! A channel's page — `/c/<community>/<channel>` and `/dm/<id>` — its history (the latest
-//! page, or the page before `?before=<message>`) and its composer; and the plain form
-//! post that sends from it without JavaScript.
+//! page, the page before `?before=<message>`, or, at a permalink `…/m/<message>`, the
+//! messages around one, highlighted) and its composer; and the plain form post that sends
+//! from it without JavaScript.
 
 use ajet_core::ErrorCode;
 use ajet_core::commands::CommandAnswer;
@@ -25,7 +26,13 @@ const PAGE: u32 = 50;
 pub struct HistoryQuery {
     /// Show the page of messages before this one.
     pub before: Option<String>,
+    /// Show the messages around this one (a permalink's path, not a query parameter).
+    #[serde(skip)]
+    pub around: Option<String>,
 }
+
+/// Messages on each side of a permalink's message.
+const AROUND: u32 = 25;
 
 #[derive(Debug, Deserialize)]
 pub struct Compose {
@@ -58,6 +65,43 @@ pub async fn dm_channel(
     Path(id): Path<String>,
     Query(query): Query<HistoryQuery>,
 ) -> Response {
+    show(
+        &state,
+        &viewer.api,
+        &uri,
+        Pick::Dm(id),
+        query,
+        Outcome::default(),
+    )
+    .await
+}
+
+/// `GET /c/{community}/{channel}/m/{message}`: a permalink.
+pub async fn community_permalink(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    OriginalUri(uri): OriginalUri,
+    Path((slug, name, message)): Path<(String, String, String)>,
+) -> Response {
+    let pick = Pick::Named { slug, name };
+    let query = HistoryQuery {
+        around: Some(message),
+        ..HistoryQuery::default()
+    };
+    show(&state, &viewer.api, &uri, pick, query, Outcome::default()).await
+}
+
+/// `GET /dm/{id}/m/{message}`: a permalink in a direct message.
+pub async fn dm_permalink(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    OriginalUri(uri): OriginalUri,
+    Path((id, message)): Path<(String, String)>,
+) -> Response {
+    let query = HistoryQuery {
+        around: Some(message),
+        ..HistoryQuery::default()
+    };
     show(
         &state,
         &viewer.api,
@@ -170,6 +214,21 @@ async fn show(
     let Some(channel) = find(&channels, &pick) else {
         return not_found(state);
     };
+    if let Some(around) = query.around.as_deref() {
+        return match around_message(api, channel, around).await {
+            Ok(Around::Found(window)) => {
+                let status = outcome.status;
+                let ctx = context(state, &me, &channels, channel, &window, outcome, resume);
+                page(state, "channel.html", ctx, status)
+            }
+            Ok(Around::Reply(parent)) => {
+                Redirect::to(&format!("{}/t/{parent}#m-{around}", shell::url(channel)))
+                    .into_response()
+            }
+            Ok(Around::Missing) => not_found(state),
+            Err(err) => api_failed(state, uri, &err),
+        };
+    }
     let cursor = match query.before.as_deref().map(str::parse) {
         Some(Ok(id)) => PageCursor::Before(id),
         Some(Err(_)) => return not_found(state),
@@ -202,8 +261,12 @@ async fn show(
             &me,
             &channels,
             channel,
-            &page_of.messages,
-            page_of.has_more,
+            &Window {
+                latest: matches!(cursor, PageCursor::Latest),
+                messages: page_of.messages,
+                has_more: page_of.has_more,
+                focus: None,
+            },
             outcome,
             resume,
         ),
@@ -211,20 +274,70 @@ async fn show(
     )
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one page's parts, named at the one call"
-)]
+/// The messages a page shows.
+struct Window {
+    messages: Vec<MessageDto>,
+    /// Whether older messages exist.
+    has_more: bool,
+    /// Whether the newest message is among them (live messages are added only then).
+    latest: bool,
+    /// The permalink's message, highlighted.
+    focus: Option<String>,
+}
+
+/// What a permalink leads to.
+enum Around {
+    Found(Window),
+    /// A thread reply: its place is the thread of this parent.
+    Reply(ajet_core::MessageId),
+    Missing,
+}
+
+/// The messages around `message` of `channel`.
+async fn around_message(
+    api: &Client,
+    channel: &ChannelDto,
+    message: &str,
+) -> Result<Around, ajet_sdk::Error> {
+    let Ok(id) = message.parse() else {
+        return Ok(Around::Missing);
+    };
+    let target = match api.message(id).await {
+        Ok(target) => target,
+        Err(ajet_sdk::Error::Api { status: 404, .. }) => return Ok(Around::Missing),
+        Err(err) => return Err(err),
+    };
+    if target.channel_id != channel.id {
+        return Ok(Around::Missing);
+    }
+    if let Some(parent) = target.parent_id {
+        return Ok(Around::Reply(parent));
+    }
+    let (before, after) = tokio::try_join!(
+        api.messages(channel.id, PageCursor::Before(id), AROUND),
+        api.messages(channel.id, PageCursor::After(id), AROUND),
+    )?;
+    let mut messages = before.messages;
+    messages.push(target);
+    messages.extend(after.messages);
+    Ok(Around::Found(Window {
+        messages,
+        has_more: before.has_more,
+        latest: !after.has_more,
+        focus: Some(id.to_string()),
+    }))
+}
+
 fn context(
     state: &AppState,
     me: &MeDto,
     channels: &[ChannelDto],
     channel: &ChannelDto,
-    messages: &[MessageDto],
-    has_more: bool,
+    window: &Window,
     outcome: Outcome,
     resume: u64,
 ) -> minijinja::Value {
+    let messages = &window.messages;
     let side = sidebar(me, channels, Some(channel));
     minijinja::context! {
         me => minijinja::context! { id => me.user.id.to_string(), username => me.user.username },
@@ -241,7 +354,9 @@ fn context(
             last_read_seq => channel.last_read_seq,
         },
         history => history(&state.renderer, messages),
-        has_more,
+        has_more => window.has_more,
+        latest => window.latest,
+        focus => window.focus,
         oldest => messages.first().map(|m| m.id.to_string()),
         error => outcome.error,
         draft => outcome.draft,
