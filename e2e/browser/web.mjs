@@ -342,6 +342,20 @@ try {
     assert.equal(await alice.page.locator(`#side-${random.id} .unread-badge`).isVisible(), false);
   });
 
+  await step('a DM shows whether the other person is online, and away counts as not', async () => {
+    const dm = await api('bob', 'POST', '/api/dms', { usernames: ['alice'] });
+    await api('bob', 'POST', `/api/channels/${dm.id}/messages`, { body: 'are you there?' });
+    await api('bob', 'POST', '/api/heartbeat');
+    await alice.page.goto(urlOf('general'));
+    const link = alice.page.locator(`#side-${dm.id}`);
+    await alice.page.waitForFunction((id) => document.getElementById(`side-${id}`)?.dataset.online === 'true', dm.id, { timeout: WAIT });
+    assert.equal(await link.locator('.presence.online').count(), 1);
+    await api('bob', 'PUT', '/api/me/away', { away: true });
+    await alice.page.goto(urlOf('general'));
+    await alice.page.waitForFunction((id) => document.getElementById(`side-${id}`)?.dataset.online === 'false', dm.id, { timeout: WAIT });
+    await api('bob', 'PUT', '/api/me/away', { away: false });
+  });
+
   await step('scrolling up goes through 120 messages with no gap or repeat', async () => {
     for (let i = 1; i <= 120; i += 1) {
       await api('bob', 'POST', `/api/channels/${history.id}/messages`, { body: `history ${i}` });

@@ -370,7 +370,38 @@ function refreshSidebar() {
     const page = new DOMParser().parseFromString(await response.text(), 'text/html');
     const fresh = page.querySelector('.sidebar');
     if (fresh) document.querySelector('.sidebar')?.replaceWith(document.adoptNode(fresh));
+    showPresence();
   }, 300);
+}
+
+// ------------------------------------------------------------------ presence
+
+/** Who is online, by user id, as last heard. */
+const online = new Map();
+
+/** Lights the sidebar's dots of the DMs whose people are online. */
+function showPresence() {
+  for (const dot of document.querySelectorAll('.presence[data-users]')) {
+    const users = dot.dataset.users.split(' ').filter(Boolean);
+    const on = users.some((u) => online.get(u));
+    dot.classList.toggle('online', on);
+    dot.closest('a')?.setAttribute('data-online', String(on));
+  }
+}
+
+/** The presence of everyone with a dot, asked once at load; changes then arrive live. */
+async function loadPresence() {
+  const ids = [...new Set([...document.querySelectorAll('.presence[data-users]')]
+    .flatMap((dot) => dot.dataset.users.split(' ').filter(Boolean)))];
+  if (!ids.length) return;
+  const list = await api('GET', `/api/presence?user_ids=${ids.slice(0, 200).join(',')}`);
+  for (const p of list || []) online.set(p.user_id, p.online);
+  showPresence();
+}
+
+/** A page that is open counts as its person being online, as the terminal client does. */
+function heartbeat() {
+  api('POST', '/api/heartbeat').catch(() => {});
 }
 
 // ------------------------------------------------------------------ typing
@@ -456,6 +487,10 @@ function handle(event) {
       else typists.delete(data.user_id);
       showTyping();
       break;
+    case 'presence.updated':
+      for (const change of data.changes || []) online.set(change.user_id, change.online);
+      showPresence();
+      break;
     case 'channel.updated':
       // The open channel's topic, as everyone in it sees it change.
       if (data.id === channel && !thread) {
@@ -479,6 +514,12 @@ function handle(event) {
     default:
       break;
   }
+}
+
+if (document.querySelector('.sidebar')) {
+  heartbeat();
+  setInterval(heartbeat, 60_000);
+  loadPresence().catch(() => {});
 }
 
 if (list) {
