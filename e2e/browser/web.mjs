@@ -83,6 +83,8 @@ async function person(who, options = {}) {
     const where = m.location().url || '';
     // The 404 pages this test opens on purpose are logged by the browser as failed loads.
     if (/no-such-channel|\/secret$|\/m\/[0-9a-f-]+$/.test(where) && /404/.test(m.text())) return;
+    // And the page that refuses a channel name in use, which the test submits on purpose.
+    if (/\/browse\/[^/]+\/channels$/.test(where) && /409/.test(m.text())) return;
     // As is the refusal of the unknown command the test types on purpose (the page shows
     // its sentence; the browser logs the 400 itself).
     if (/\/api\/commands$/.test(where) && /400/.test(m.text()) && expectRefusal) {
@@ -342,6 +344,37 @@ try {
     assert.equal(await alice.page.locator(`#side-${random.id} .unread-badge`).isVisible(), false);
   });
 
+  await step('channels are browsed, created and joined, and a DM is started, from the sidebar', async () => {
+    await alice.page.goto(urlOf('general'));
+    await alice.page.locator('a.side-action', { hasText: 'Browse or create channels' }).click();
+    await alice.page.waitForURL(`**/browse/${community.slug}`);
+    await alice.page.fill('#new-name', 'planning');
+    await alice.page.fill('#new-topic', 'what comes next');
+    await alice.page.locator('button', { hasText: 'Create channel' }).click();
+    await alice.page.waitForURL(`**/c/${community.slug}/planning`);
+    await alice.page.locator('#topic', { hasText: 'what comes next' }).waitFor({ timeout: WAIT });
+    // The same name again is refused with the api's sentence, and the form keeps the text.
+    await alice.page.goto(`${base}/browse/${community.slug}`);
+    await alice.page.fill('#new-name', 'planning');
+    await alice.page.locator('button', { hasText: 'Create channel' }).click();
+    await alice.page.locator('.composer-error', { hasText: 'Not created' }).waitFor({ timeout: WAIT });
+    assert.equal(await alice.page.inputValue('#new-name'), 'planning');
+    await bob.page.goto(`${base}/browse/${community.slug}`);
+    await shot(bob.page, 'browse-desktop-light');
+    await bob.page.click('button[aria-label="Join #planning"]');
+    await bob.page.waitForURL(`**/c/${community.slug}/planning`);
+    await bob.page.locator('.side-link.current', { hasText: 'planning' }).waitFor({ timeout: WAIT });
+    await alice.page.locator('a.side-action', { hasText: 'New message' }).click();
+    await alice.page.waitForURL('**/dm/new');
+    await alice.page.fill('#dm-users', '@bob');
+    await alice.page.locator('button', { hasText: 'Start' }).click();
+    await alice.page.waitForURL(/\/dm\/[0-9a-f-]+$/);
+    await alice.page.waitForSelector('#composer-text');
+    assert.match(await alice.page.locator('.channel-head h1').innerText(), /bob/);
+    await alice.page.goto(urlOf('general'));
+    await bob.page.goto(urlOf('general'));
+  });
+
   await step('a DM shows whether the other person is online, and away counts as not', async () => {
     const dm = await api('bob', 'POST', '/api/dms', { usernames: ['alice'] });
     await api('bob', 'POST', `/api/channels/${dm.id}/messages`, { body: 'are you there?' });
@@ -460,11 +493,11 @@ try {
     await shot(alice.page, 'not-found');
   });
 
-  await step('accessibility: no serious or critical violations on the channel page', async () => {
-    for (const scheme of ['light', 'dark']) {
+  await step('accessibility: no serious or critical violations on the channel and browse pages', async () => {
+    for (const [scheme, path] of [['light', urlOf('general')], ['dark', urlOf('general')], ['light', `${base}/browse/${community.slug}`], ['dark', '/dm/new']]) {
       await alice.page.emulateMedia({ colorScheme: scheme });
-      await alice.page.goto(urlOf('general'));
-      await alice.page.waitForSelector('#composer-text');
+      await alice.page.goto(path.startsWith('/') ? `${base}${path}` : path);
+      await alice.page.waitForSelector('main');
       const result = await new AxeBuilder({ page: alice.page }).analyze();
       const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
       assert.deepEqual(

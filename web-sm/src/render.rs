@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::cards::{CardView, SenderView};
 
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 10] = [
     ("base.html", include_str!("../templates/base.html")),
     ("card.html", include_str!("../templates/card.html")),
     ("home.html", include_str!("../templates/home.html")),
@@ -27,6 +27,8 @@ const TEMPLATES: [(&str, &str); 8] = [
         include_str!("../templates/not_found.html"),
     ),
     ("thread.html", include_str!("../templates/thread.html")),
+    ("browse.html", include_str!("../templates/browse.html")),
+    ("new_dm.html", include_str!("../templates/new_dm.html")),
 ];
 
 /// The templates (parsed once; autoescape on for `.html`, so every piece of user text is

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use crate::pages::{assets, channel, thread};
+use crate::pages::{assets, browse, channel, thread};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
@@ -33,6 +33,12 @@ pub fn router(state: AppState) -> Router {
             get(channel::dm_channel).post(channel::post_to_dm),
         )
         .route("/dm/{id}/m/{message}", get(channel::dm_permalink))
+        .route(
+            "/browse/{community}",
+            get(browse::browse).post(browse::join),
+        )
+        .route("/browse/{community}/channels", post(browse::create))
+        .route("/dm/new", get(browse::new_dm).post(browse::start_dm))
         .route("/static/{name}", get(assets::asset))
         .route("/events", get(handlers::open_stream))
         .route("/events/typing", post(handlers::typing))

@@ -23,6 +23,15 @@ pub struct CommunityDto {
     pub slug: String,
 }
 
+/// A community with the public channels the caller could join (`GET /api/communities/{id}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CommunityView {
+    #[serde(flatten)]
+    pub community: CommunityDto,
+    pub joinable_channels: Vec<ChannelDto>,
+}
+
 /// The kind of a channel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -2,8 +2,8 @@
 //! state and presence.
 
 use ajet_core::dto::{
-    AddMember, ChannelDto, CommunityDto, CreateChannel, CreateCommunity, EditMessage,
-    MarkNotificationsRead, MarkRead, MarkUnread, MemberDto, MessageDto, MessagePage,
+    AddMember, ChannelDto, CommunityDto, CommunityView, CreateChannel, CreateCommunity,
+    EditMessage, MarkNotificationsRead, MarkRead, MarkUnread, MemberDto, MessageDto, MessagePage,
     NotificationPage, PresenceDto, ReactionDto, ReadState, StartDm, UpdateChannel,
 };
 use ajet_core::{ChannelId, CommunityId, MessageId, NotificationId, UserId};
@@ -48,6 +48,12 @@ impl Client {
         };
         self.send(self.request(Method::POST, "/api/communities").json(&body))
             .await
+    }
+
+    /// A community, with the public channels the caller could join.
+    pub async fn community(&self, community: CommunityId) -> Result<CommunityView> {
+        let path = format!("/api/communities/{community}");
+        self.send(self.request(Method::GET, &path)).await
     }
 
     /// The members of a community.

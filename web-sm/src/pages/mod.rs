@@ -4,6 +4,7 @@
 //! with a plain form post, and `static/live.js` makes it live over `/events`.
 
 pub mod assets;
+pub mod browse;
 pub mod channel;
 mod shell;
 pub mod thread;

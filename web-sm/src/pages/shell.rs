@@ -14,6 +14,8 @@ pub struct Sidebar {
 #[derive(Debug, Serialize)]
 pub struct CommunityView {
     pub name: String,
+    /// Where its channels are browsed and created.
+    pub browse_url: String,
     pub channels: Vec<ChannelLink>,
 }
 
@@ -93,6 +95,7 @@ pub fn sidebar(me: &MeDto, channels: &[ChannelDto], current: Option<&ChannelDto>
             in_it.sort_by(|a, b| a.name.cmp(&b.name));
             CommunityView {
                 name: community.name.clone(),
+                browse_url: format!("/browse/{}", community.slug),
                 channels: in_it.into_iter().map(link).collect(),
             }
         })

@@ -1,10 +1,9 @@
 //! `GET /api/communities` and `GET /api/communities/{community_id}`.
 
-use ajet_core::dto::{ChannelDto, CommunityDto, Scope};
+use ajet_core::dto::{CommunityDto, CommunityView, Scope};
 use ajet_core::{CommunityId, ErrorBody};
 use axum::Json;
 use axum::extract::State;
-use serde::Serialize;
 
 use crate::auth::AuthUser;
 use crate::error::{PathParam, Result};
@@ -31,14 +30,6 @@ pub async fn list_communities(
     let mut conn = state.db.acquire().await?;
     let communities = ajet_db::communities::list_for_user(&mut conn, user.id).await?;
     Ok(Json(communities.into_iter().map(Into::into).collect()))
-}
-
-/// A community with the public channels the caller could join.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct CommunityView {
-    #[serde(flatten)]
-    pub community: CommunityDto,
-    pub joinable_channels: Vec<ChannelDto>,
 }
 
 /// One community the caller belongs to.
