@@ -425,6 +425,31 @@ try {
     assert.equal(response.status(), 404, 'a message of another channel is not found here');
   });
 
+  await step('"mark unread" puts the line back, and a button jumps to it', async () => {
+    await alice.page.goto(urlOf('history'));
+    const from = messagesIn(alice.page).filter({ has: alice.page.getByText('history 80', { exact: true }) });
+    await from.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+    await from.hover();
+    await from.locator('[data-act=unread]').click();
+    const afterLine = alice.page.locator('#new-line + article.msg').getByText('history 80', { exact: true });
+    await afterLine.waitFor({ timeout: WAIT });
+    await alice.page.reload();
+    await afterLine.waitFor({ timeout: WAIT });
+    await alice.page.locator('#scroller').evaluate((el) => {
+      el.scrollTop = el.scrollHeight;
+    });
+    const jump = alice.page.locator('#jump-unread');
+    await jump.waitFor({ state: 'visible', timeout: WAIT });
+    await shot(alice.page, 'jump-unread-desktop-light');
+    await jump.click();
+    await alice.page.waitForFunction(() => {
+      const line = document.getElementById('new-line').getBoundingClientRect();
+      const box = document.getElementById('scroller').getBoundingClientRect();
+      return line.top >= box.top && line.bottom <= box.bottom;
+    }, null, { timeout: WAIT });
+    await jump.waitFor({ state: 'hidden', timeout: WAIT });
+  });
+
   await step('message bodies and topics carrying injection strings render inert', async () => {
     const corpus = [
       '<script>window.__xss = 1</script>',

@@ -326,6 +326,11 @@ document.addEventListener('click', (event) => {
     case 'reply':
       if (channelUrl) location.assign(threadUrl(article));
       break;
+    case 'unread':
+      api('POST', `/api/channels/${channel}/unread`, { message_id: article.id.slice(2) })
+        .then(() => newLineBefore(article))
+        .catch((error) => showError(error.message));
+      break;
     case 'delete':
       // A plain confirmation: deleting cannot be undone, and everyone sees the tombstone.
       // eslint-disable-next-line no-alert
@@ -705,6 +710,37 @@ if (scroller) {
   });
 }
 
+// ------------------------------------------------------------------ unread
+
+/** Puts the "New messages" line before `article` (moving it if it is elsewhere). */
+function newLineBefore(article) {
+  let line = list.querySelector('.new-line');
+  if (!line) {
+    line = document.createElement('p');
+    line.className = 'new-line';
+    line.id = 'new-line';
+    line.textContent = 'New messages';
+  }
+  article.before(line);
+  watchNewLine(line);
+}
+
+const jump = document.getElementById('jump-unread');
+let lineWatcher = null;
+/** Offers "Jump to the first unread" while the "New messages" line is out of sight. */
+function watchNewLine(line) {
+  if (!jump || !scroller || !('IntersectionObserver' in window)) return;
+  lineWatcher?.disconnect();
+  lineWatcher = new IntersectionObserver(([entry]) => {
+    jump.hidden = entry.isIntersecting;
+  }, { root: scroller });
+  lineWatcher.observe(line);
+}
+
+jump?.addEventListener('click', () => {
+  document.getElementById('new-line')?.scrollIntoView({ block: 'center' });
+});
+
 // ------------------------------------------------------------------ first draw
 
 if (list) {
@@ -719,11 +755,8 @@ if (list) {
     focus.classList.add('focused');
     focus.scrollIntoView({ block: 'center' });
   } else if (firstUnread && lastRead > 0) {
-    const line = document.createElement('p');
-    line.className = 'new-line';
-    line.textContent = 'New messages';
-    firstUnread.before(line);
-    line.scrollIntoView({ block: 'center' });
+    newLineBefore(firstUnread);
+    document.getElementById('new-line').scrollIntoView({ block: 'center' });
   } else {
     scrollToBottom();
   }
