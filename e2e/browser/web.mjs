@@ -178,6 +178,31 @@ try {
     await alice.page.press('#composer-text', 'Escape');
   });
 
+  await step('the composer completes members, channels, emoji and commands', async () => {
+    const box = '#composer-text';
+    const option = (text) => alice.page.locator('#complete [role=option]', { hasText: text });
+    await alice.page.fill(box, '');
+    await alice.page.locator(box).pressSequentially('hi @bo');
+    await option('@bob').waitFor({ timeout: WAIT });
+    await alice.page.press(box, 'Enter');
+    assert.equal(await alice.page.inputValue(box), 'hi @bob ', 'Enter takes the suggestion and sends nothing');
+    await alice.page.locator(box).pressSequentially('nice :tad');
+    await option(':tada:').waitFor({ timeout: WAIT });
+    await shot(alice.page, 'complete-desktop-light');
+    await alice.page.press(box, 'Tab');
+    assert.equal(await alice.page.inputValue(box), 'hi @bob nice 🎉 ');
+    await alice.page.locator(box).pressSequentially('in #gen');
+    await option('#general').waitFor({ timeout: WAIT });
+    await alice.page.press(box, 'Enter');
+    assert.equal(await alice.page.inputValue(box), 'hi @bob nice 🎉 in #general ');
+    await alice.page.fill(box, '');
+    await alice.page.locator(box).pressSequentially('/to');
+    await option('/topic').waitFor({ timeout: WAIT });
+    await alice.page.press(box, 'Escape');
+    assert.equal(await alice.page.locator('#complete').isVisible(), false, 'Esc closes the list');
+    await alice.page.fill(box, '');
+  });
+
   await step('typing shows in the other tab and clears', async () => {
     await bob.page.type('#composer-text', 'thinking');
     await alice.page.locator('#typing', { hasText: 'bob is typing' }).waitFor({ timeout: WAIT });

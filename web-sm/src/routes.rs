@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use crate::pages::{assets, browse, channel, thread};
+use crate::pages::{assets, browse, channel, emoji, thread};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/browse/{community}/channels", post(browse::create))
         .route("/dm/new", get(browse::new_dm).post(browse::start_dm))
+        .route("/emoji", get(emoji::complete))
         .route("/static/{name}", get(assets::asset))
         .route("/events", get(handlers::open_stream))
         .route("/events/typing", post(handlers::typing))

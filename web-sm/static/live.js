@@ -631,6 +631,132 @@ async function send() {
   }
 }
 
+// ------------------------------------------------------------------ completion
+
+// Typing `@` completes members, `#` channels, `:` emoji and a leading `/` commands: a list
+// under the composer, ↑/↓ to move, Enter or Tab to take, Esc to close.
+const completeList = document.getElementById('complete');
+const communityId = list?.dataset.community;
+let completing = null;
+let memberNames = null;
+let commandNames = null;
+
+async function candidates(kind, q) {
+  const lower = q.toLowerCase();
+  switch (kind) {
+    case '@': {
+      if (!memberNames && communityId) {
+        const members = await api('GET', `/api/communities/${communityId}/members?limit=500`);
+        memberNames = (members || []).map((m) => m.user.username).filter((n) => n !== myName);
+      }
+      return (memberNames || []).filter((n) => n.toLowerCase().startsWith(lower)).slice(0, 8)
+        .map((n) => ({ label: `@${n}`, insert: `@${n} ` }));
+    }
+    case '#':
+      return [...document.querySelectorAll('.community .side-link .hash + .name')]
+        .map((n) => n.textContent)
+        .filter((n) => n.toLowerCase().startsWith(lower)).slice(0, 8)
+        .map((n) => ({ label: `#${n}`, insert: `#${n} ` }));
+    case ':': {
+      if (q.length < 2) return [];
+      const found = await fetch(`/emoji?q=${encodeURIComponent(q)}`).then((r) => r.json()).catch(() => []);
+      return found.map((e) => ({ label: `${e.emoji} :${e.shortcode}:`, insert: `${e.emoji} ` }));
+    }
+    case '/': {
+      if (!commandNames) {
+        const commands = await api('GET', `/api/commands?channel_id=${channel}`);
+        commandNames = [...new Set((commands || []).map((c) => c.name.split(' ')[0]))];
+      }
+      return commandNames.filter((n) => n.startsWith(lower)).slice(0, 8)
+        .map((n) => ({ label: `/${n}`, insert: `/${n} ` }));
+    }
+    default:
+      return [];
+  }
+}
+
+function closeCompletion() {
+  completing = null;
+  if (!completeList) return;
+  completeList.hidden = true;
+  completeList.replaceChildren();
+  textarea.removeAttribute('aria-activedescendant');
+}
+
+function showCompletion() {
+  completeList.replaceChildren(...completing.items.map((item, i) => {
+    const li = document.createElement('li');
+    li.id = `complete-${i}`;
+    li.setAttribute('role', 'option');
+    li.setAttribute('aria-selected', String(i === completing.index));
+    li.textContent = item.label;
+    li.addEventListener('mousedown', (event) => {
+      event.preventDefault();
+      completing.index = i;
+      acceptCompletion();
+    });
+    return li;
+  }));
+  completeList.hidden = false;
+  textarea.setAttribute('aria-activedescendant', `complete-${completing.index}`);
+}
+
+function acceptCompletion() {
+  const item = completing.items[completing.index];
+  const before = textarea.value.slice(0, completing.start);
+  const after = textarea.value.slice(textarea.selectionStart);
+  textarea.value = before + item.insert + after;
+  const caret = before.length + item.insert.length;
+  textarea.setSelectionRange(caret, caret);
+  closeCompletion();
+  textarea.dispatchEvent(new Event('input'));
+}
+
+async function updateCompletion() {
+  if (!completeList) return;
+  const upto = textarea.value.slice(0, textarea.selectionStart);
+  const match = /(^|\s)([@#:])([\w.+-]*)$/.exec(upto) || /^(\/)([a-z-]*)$/.exec(upto);
+  if (!match) {
+    closeCompletion();
+    return;
+  }
+  const [kind, q] = match[1] === '/' ? ['/', match[2]] : [match[2], match[3]];
+  const start = upto.length - q.length - 1;
+  const items = await candidates(kind, q).catch(() => []);
+  // The text may have changed while the suggestions were fetched.
+  if (textarea.value.slice(0, textarea.selectionStart) !== upto) return;
+  if (!items.length) {
+    closeCompletion();
+    return;
+  }
+  completing = { start, items, index: 0 };
+  showCompletion();
+}
+
+if (textarea && completeList) {
+  textarea.addEventListener('input', () => {
+    updateCompletion();
+  });
+  textarea.addEventListener('blur', () => setTimeout(closeCompletion, 100));
+  // Registered before the composer's own keys, so that a key a list is open for goes to it.
+  textarea.addEventListener('keydown', (event) => {
+    if (!completing) return;
+    if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+      const n = completing.items.length;
+      completing.index = (completing.index + (event.key === 'ArrowDown' ? 1 : n - 1)) % n;
+      showCompletion();
+    } else if (event.key === 'Enter' || event.key === 'Tab') {
+      acceptCompletion();
+    } else if (event.key === 'Escape') {
+      closeCompletion();
+    } else {
+      return;
+    }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  });
+}
+
 if (composer && textarea) {
   if (!textarea.value) textarea.value = localStorage.getItem(draftKey) || '';
   fit();
@@ -655,6 +781,8 @@ if (composer && textarea) {
   });
   textarea.addEventListener('input', () => {
     fit();
+    // A refusal is about the text as it was: editing it puts the refusal away.
+    if (errorLine && !errorLine.hidden) showError('');
     if (textarea.value) {
       localStorage.setItem(draftKey, textarea.value);
       sendTyping(true);

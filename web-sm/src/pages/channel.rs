@@ -348,6 +348,7 @@ fn context(
             name => channel.name,
             title => shell::title(channel, me),
             is_dm => channel.community_id.is_none(),
+            community_id => channel.community_id.map(|c| c.to_string()),
             topic => channel.topic,
             archived => channel.archived,
             url => shell::url(channel),

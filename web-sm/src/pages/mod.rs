@@ -6,6 +6,7 @@
 pub mod assets;
 pub mod browse;
 pub mod channel;
+pub mod emoji;
 mod shell;
 pub mod thread;
 mod viewer;

@@ -127,6 +127,7 @@ async fn show(
         dms => side.dms,
         channel => minijinja::context! {
             id => channel.id.to_string(),
+            community_id => channel.community_id.map(|c| c.to_string()),
             name => channel.name,
             title => shell::title(&channel, &me),
             url => shell::url(&channel),
