@@ -203,6 +203,25 @@ try {
     await alice.page.fill(box, '');
   });
 
+  await step('ten tabs of one person share one stream, and it moves on when its tab closes', async () => {
+    const many = await person('bob');
+    const tabs = [many.page];
+    for (let i = 1; i < 10; i += 1) tabs.push(await many.context.newPage());
+    for (const tab of tabs) await tab.goto(urlOf('general'));
+    await api('alice', 'POST', `/api/channels/${general.id}/messages`, { body: 'to every tab' });
+    for (const tab of tabs) {
+      await tab.locator('#messages article.msg', { hasText: 'to every tab' }).waitFor({ timeout: WAIT });
+      assert.equal(await messagesIn(tab).filter({ hasText: 'to every tab' }).count(), 1);
+    }
+    // Whichever tab held the stream, closing the first five leaves one that takes over.
+    for (const tab of tabs.slice(0, 5)) await tab.close();
+    await api('alice', 'POST', `/api/channels/${general.id}/messages`, { body: 'after five closed' });
+    for (const tab of tabs.slice(5)) {
+      await tab.locator('#messages article.msg', { hasText: 'after five closed' }).waitFor({ timeout: WAIT });
+    }
+    await many.context.close();
+  });
+
   await step('typing shows in the other tab and clears', async () => {
     await bob.page.type('#composer-text', 'thinking');
     await alice.page.locator('#typing', { hasText: 'bob is typing' }).waitFor({ timeout: WAIT });
@@ -452,6 +471,14 @@ try {
 
   await step('"mark unread" puts the line back, and a button jumps to it', async () => {
     await alice.page.goto(urlOf('history'));
+    // All of the history on the page first, so that no older page loads while clicking.
+    for (let round = 0; round < 10 && (await alice.page.locator('#older').count()) > 0; round += 1) {
+      const before = await messagesIn(alice.page).count();
+      await alice.page.locator('#scroller').evaluate((el) => {
+        el.scrollTop = 0;
+      });
+      await alice.page.waitForFunction((n) => document.querySelectorAll('#messages article.msg').length > n, before, { timeout: WAIT });
+    }
     const from = messagesIn(alice.page).filter({ has: alice.page.getByText('history 80', { exact: true }) });
     await from.evaluate((el) => el.scrollIntoView({ block: 'center' }));
     await from.hover();

@@ -527,19 +527,72 @@ if (document.querySelector('.sidebar')) {
   loadPresence().catch(() => {});
 }
 
-if (list) {
-  // From where the page was built: what happened since is replayed, and what the page
-  // shows already is recognised (messages by id, badges by position).
-  const stream = new EventSource(`/events?after=${encodeURIComponent(list.dataset.resume || '0')}`);
+// ------------------------------------------------------------------ one stream per person
+
+// Browsers keep about six HTTP/1.1 connections per host, so a stream per tab would stall
+// the seventh tab. Instead the tabs of one person hold one stream between them: the tab
+// that holds a Web Lock named for the person opens it and passes each event on over a
+// BroadcastChannel; when that tab closes, the lock passes to another tab, which resumes
+// from the last event it saw. A tab that opens late asks the holder for what it missed
+// since its page was built (the holder keeps the last few hundred events). Each tab
+// applies an event once: positioned events by position, messages by id.
+const RECENT = 500;
+/** The highest stream position this tab has applied. */
+let appliedUpTo = Number(list?.dataset.resume || 0);
+let leading = false;
+const recent = [];
+const tabId = Math.random().toString(36).slice(2);
+const bus = 'BroadcastChannel' in window && navigator.locks ? new BroadcastChannel(`ajet-events-${me}`) : null;
+
+/** Events that are never stored, so have no position of their own. */
+const EPHEMERAL = new Set(['typing', 'presence.updated', 'presence.changed', 'hello']);
+
+function apply(raw, id) {
+  let event;
+  try {
+    event = JSON.parse(raw);
+  } catch {
+    return;
+  }
+  // An SSE MessageEvent's lastEventId carries the previous event's position over an
+  // ephemeral event, which has none of its own.
+  const position = EPHEMERAL.has(event.type) ? 0 : Number(id || 0);
+  if (position && position <= appliedUpTo) return;
+  if (position) appliedUpTo = position;
+  handle(event);
+}
+
+function lead() {
+  leading = true;
+  const stream = new EventSource(`/events?after=${encodeURIComponent(String(appliedUpTo))}`);
   stream.onmessage = (message) => {
-    let event;
-    try {
-      event = JSON.parse(message.data);
-    } catch {
-      return;
-    }
-    handle(event);
+    const id = message.lastEventId || '';
+    apply(message.data, id);
+    if (!bus) return;
+    recent.push({ raw: message.data, id });
+    if (recent.length > RECENT) recent.shift();
+    bus.postMessage({ kind: 'event', raw: message.data, id });
   };
+}
+
+if (list) {
+  if (bus) {
+    bus.onmessage = ({ data }) => {
+      if (data.kind === 'event' && !leading) {
+        apply(data.raw, data.id);
+      } else if (data.kind === 'missed' && leading) {
+        // What the asking tab's page may lack; it drops what it has already, by position.
+        bus.postMessage({ kind: 'replay', to: data.from, events: recent });
+      } else if (data.kind === 'replay' && data.to === tabId && !leading) {
+        for (const e of data.events) apply(e.raw, e.id);
+      }
+    };
+    // Held until this tab closes; the promise never settles.
+    navigator.locks.request(`ajet-events-${me}`, () => new Promise(() => lead()));
+    bus.postMessage({ kind: 'missed', from: tabId, after: appliedUpTo });
+  } else {
+    lead();
+  }
 }
 
 // ------------------------------------------------------------------ the api
