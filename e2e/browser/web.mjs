@@ -433,13 +433,13 @@ try {
     await api('bob', 'PUT', '/api/me/away', { away: false });
   });
 
-  await step('scrolling up goes through 120 messages with no gap or repeat', async () => {
-    for (let i = 1; i <= 120; i += 1) {
+  await step('scrolling up goes through 500 messages with no gap or repeat', async () => {
+    for (let i = 1; i <= 500; i += 1) {
       await api('bob', 'POST', `/api/channels/${history.id}/messages`, { body: `history ${i}` });
     }
     await alice.page.goto(urlOf('history'));
-    await alice.page.locator('#messages article.msg', { hasText: 'history 120' }).waitFor({ timeout: WAIT });
-    for (let round = 0; round < 10 && (await alice.page.locator('#older').count()) > 0; round += 1) {
+    await alice.page.locator('#messages article.msg', { hasText: 'history 500' }).waitFor({ timeout: WAIT });
+    for (let round = 0; round < 20 && (await alice.page.locator('#older').count()) > 0; round += 1) {
       const before = await messagesIn(alice.page).count();
       await alice.page.locator('#scroller').evaluate((el) => {
         el.scrollTop = 0;
@@ -447,23 +447,23 @@ try {
       await alice.page.waitForFunction((n) => document.querySelectorAll('#messages article.msg').length > n, before, { timeout: WAIT });
     }
     const bodies = await messagesIn(alice.page).locator('.body').allInnerTexts();
-    assert.deepEqual(bodies, Array.from({ length: 120 }, (_, i) => `history ${i + 1}`));
+    assert.deepEqual(bodies, Array.from({ length: 500 }, (_, i) => `history ${i + 1}`));
   });
 
   await step('a permalink opens the history around its message, highlighted', async () => {
     const page = await api('bob', 'GET', `/api/channels/${history.id}/messages?limit=200`);
-    const target = page.messages.find((m) => m.body === 'history 60');
+    const target = page.messages.find((m) => m.body === 'history 460');
     await alice.page.goto(`${urlOf('history')}/m/${target.id}`);
     const focused = alice.page.locator(`#m-${target.id}.focused`);
     await focused.waitFor({ timeout: WAIT });
     assert.ok(await focused.isVisible(), 'the message is in view');
     const bodies = await messagesIn(alice.page).locator('.body').allInnerTexts();
-    assert.deepEqual(bodies, Array.from({ length: 51 }, (_, i) => `history ${i + 35}`), '25 on each side');
+    assert.deepEqual(bodies, Array.from({ length: 51 }, (_, i) => `history ${i + 435}`), '25 on each side');
     await shot(alice.page, 'permalink-desktop-light');
     // Not the newest page: live messages wait behind "Jump to the latest messages".
-    await api('bob', 'POST', `/api/channels/${history.id}/messages`, { body: 'history 121' });
+    await api('bob', 'POST', `/api/channels/${history.id}/messages`, { body: 'the newest' });
     await alice.page.click('#newer');
-    await alice.page.locator('#messages article.msg', { hasText: 'history 121' }).waitFor({ timeout: WAIT });
+    await alice.page.locator('#messages article.msg', { hasText: 'the newest' }).waitFor({ timeout: WAIT });
     const missing = await api('bob', 'GET', `/api/channels/${history.id}/messages?limit=1`);
     const response = await alice.page.goto(`${urlOf('general')}/m/${missing.messages[0].id}`);
     assert.equal(response.status(), 404, 'a message of another channel is not found here');
@@ -472,18 +472,18 @@ try {
   await step('"mark unread" puts the line back, and a button jumps to it', async () => {
     await alice.page.goto(urlOf('history'));
     // All of the history on the page first, so that no older page loads while clicking.
-    for (let round = 0; round < 10 && (await alice.page.locator('#older').count()) > 0; round += 1) {
+    for (let round = 0; round < 20 && (await alice.page.locator('#older').count()) > 0; round += 1) {
       const before = await messagesIn(alice.page).count();
       await alice.page.locator('#scroller').evaluate((el) => {
         el.scrollTop = 0;
       });
       await alice.page.waitForFunction((n) => document.querySelectorAll('#messages article.msg').length > n, before, { timeout: WAIT });
     }
-    const from = messagesIn(alice.page).filter({ has: alice.page.getByText('history 80', { exact: true }) });
+    const from = messagesIn(alice.page).filter({ has: alice.page.getByText('history 470', { exact: true }) });
     await from.evaluate((el) => el.scrollIntoView({ block: 'center' }));
     await from.hover();
     await from.locator('[data-act=unread]').click();
-    const afterLine = alice.page.locator('#new-line + article.msg').getByText('history 80', { exact: true });
+    const afterLine = alice.page.locator('#new-line + article.msg').getByText('history 470', { exact: true });
     await afterLine.waitFor({ timeout: WAIT });
     await alice.page.reload();
     await afterLine.waitFor({ timeout: WAIT });
