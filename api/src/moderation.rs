@@ -246,34 +246,70 @@ pub async fn unban(
     community: CommunityId,
     target: UserId,
 ) -> Result<String> {
+    lift(state, by, community, target, Lift::Ban).await
+}
+
+/// What is lifted.
+#[derive(Clone, Copy)]
+enum Lift {
+    Ban,
+    Mute,
+}
+
+/// Lifts `target`'s ban or mute, with its audit row and notice.
+async fn lift(
+    state: &AppState,
+    by: &Moderator<'_>,
+    community: CommunityId,
+    target: UserId,
+    what: Lift,
+) -> Result<String> {
     by.user.require(Scope::Admin)?;
     let mut tx = state.db.begin().await?;
     authz::require_moderator(&mut tx, community, by.user.id).await?;
     let user = ajet_db::users::get(&mut tx, target)
         .await?
         .ok_or_else(|| Error::not_found("there is no such user"))?;
-    if !ajet_db::moderation::unban(&mut tx, community, target).await? {
-        return Err(Error::not_found(format!(
-            "@{} is not banned from this community",
-            user.username
-        )));
+    let (lifted, missing) = match what {
+        Lift::Ban => (
+            ajet_db::moderation::unban(&mut tx, community, target).await?,
+            "is not banned from this community",
+        ),
+        Lift::Mute => (
+            ajet_db::moderation::unmute(&mut tx, community, target).await?,
+            "is not muted in this community",
+        ),
+    };
+    if !lifted {
+        return Err(Error::not_found(format!("@{} {missing}", user.username)));
     }
     let name = community_name(&mut tx, community).await?;
+    let (action, text, answer) = match what {
+        Lift::Ban => (
+            "member.unban",
+            format!("Your ban from {name} was lifted; an invite brings you back."),
+            format!("@{}'s ban is lifted.", user.username),
+        ),
+        Lift::Mute => (
+            "member.unmute",
+            format!("You can post in {name} again."),
+            format!("@{} can post again.", user.username),
+        ),
+    };
     let mut events = Recorder::new(by.traceparent.clone());
-    let text = format!("Your ban from {name} was lifted; an invite brings you back.");
     record(
         &mut tx,
         &mut events,
         by,
         community,
-        "member.unban",
+        action,
         target,
         json!({}),
         text,
     )
     .await?;
     events.commit(tx, state).await?;
-    Ok(format!("@{}'s ban is lifted.", user.username))
+    Ok(answer)
 }
 
 /// Removes `target` from the community and all its channels; an invite brings them back.
@@ -357,34 +393,7 @@ pub async fn unmute(
     community: CommunityId,
     target: UserId,
 ) -> Result<String> {
-    by.user.require(Scope::Admin)?;
-    let mut tx = state.db.begin().await?;
-    authz::require_moderator(&mut tx, community, by.user.id).await?;
-    let user = ajet_db::users::get(&mut tx, target)
-        .await?
-        .ok_or_else(|| Error::not_found("there is no such user"))?;
-    if !ajet_db::moderation::unmute(&mut tx, community, target).await? {
-        return Err(Error::not_found(format!(
-            "@{} is not muted in this community",
-            user.username
-        )));
-    }
-    let name = community_name(&mut tx, community).await?;
-    let mut events = Recorder::new(by.traceparent.clone());
-    let text = format!("You can post in {name} again.");
-    record(
-        &mut tx,
-        &mut events,
-        by,
-        community,
-        "member.unmute",
-        target,
-        json!({}),
-        text,
-    )
-    .await?;
-    events.commit(tx, state).await?;
-    Ok(format!("@{} can post again.", user.username))
+    lift(state, by, community, target, Lift::Mute).await
 }
 
 /// Deletes the newest `count` messages of `channel` (of `author` only, when given), each

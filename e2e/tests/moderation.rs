@@ -9,40 +9,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use ajet_core::commands::CommandAnswer;
-use ajet_core::{Envelope, EventData, MessageId};
-use ajet_sdk::sse::{EventStream, StreamItem};
+use ajet_core::{EventData, MessageId};
+use ajet_sdk::sse::EventStream;
 use anyhow::{Context, Result, bail};
-use common::Stack;
-use futures::StreamExt;
-
-/// The next event on `stream` that `pick` accepts, within `within`.
-async fn next_matching(
-    stream: &mut EventStream,
-    within: Duration,
-    pick: impl Fn(&Envelope) -> bool,
-) -> Result<Envelope> {
-    let deadline = tokio::time::Instant::now() + within;
-    loop {
-        let item = tokio::time::timeout_at(deadline, stream.next())
-            .await
-            .context("no matching event in time")?;
-        match item {
-            Some(StreamItem::Event(event)) if pick(&event) => return Ok(*event),
-            Some(StreamItem::Failed(err)) => bail!("the stream was refused: {err}"),
-            None => bail!("the stream ended"),
-            _ => {}
-        }
-    }
-}
-
-async fn open(stack: &Stack, token: &str, path: &str) -> Result<EventStream> {
-    let mut stream = stack.sdk(token)?.stream(path, None);
-    next_matching(&mut stream, Duration::from_secs(5), |e| {
-        matches!(e.data, EventData::Hello { .. })
-    })
-    .await?;
-    Ok(stream)
-}
+use common::{Stack, next_matching, open_stream};
 
 /// An admin of the stack's community, with a session token.
 async fn admin(stack: &Stack, name: &str) -> Result<String> {
@@ -93,8 +63,8 @@ async fn a_ban_stops_the_community_at_once_while_dms_flow_and_an_invite_brings_t
         .find(|c| c.name.as_deref() == Some("general"))
         .context("no #general")?;
     let dm = ada_sdk.start_dm(&["bob"]).await?;
-    let mut terminal = open(&stack, &bob, "/tui/stream").await?;
-    let mut browser = open(&stack, &bob, "/events").await?;
+    let mut terminal = open_stream(&stack, &bob, "/tui/stream").await?;
+    let mut browser = open_stream(&stack, &bob, "/events").await?;
     ada_sdk.send_message(general.id, "before").await?;
     for stream in [&mut terminal, &mut browser] {
         next_matching(
@@ -171,7 +141,7 @@ async fn a_purge_reaches_a_resuming_client_as_tombstones_once() -> Result<()> {
         posted.push(ada_sdk.send_message(general.id, &format!("m{i}")).await?.id);
     }
     // Bob's client reads up to here, then goes away.
-    let mut stream = open(&stack, &bob, "/tui/stream").await?;
+    let mut stream = open_stream(&stack, &bob, "/tui/stream").await?;
     ada_sdk.send_message(general.id, "checkpoint").await?;
     let checkpoint = next_matching(
         &mut stream,

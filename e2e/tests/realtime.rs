@@ -4,48 +4,16 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use ajet_core::EventData;
 use ajet_core::dto::{ChannelKind, CreateChannel, Visibility};
-use ajet_core::{Envelope, EventData};
-use ajet_sdk::sse::{EventStream, StreamItem};
 use anyhow::{Context, Result, bail};
-use common::Stack;
-use futures::StreamExt;
-
-/// The next event on `stream` that `pick` accepts, within `within`.
-async fn next_matching(
-    stream: &mut EventStream,
-    within: Duration,
-    pick: impl Fn(&Envelope) -> bool,
-) -> Result<Envelope> {
-    let deadline = tokio::time::Instant::now() + within;
-    loop {
-        let item = tokio::time::timeout_at(deadline, stream.next())
-            .await
-            .context("no matching event in time")?;
-        match item {
-            Some(StreamItem::Event(event)) if pick(&event) => return Ok(*event),
-            Some(StreamItem::Failed(err)) => bail!("the stream was refused: {err}"),
-            None => bail!("the stream ended"),
-            _ => {}
-        }
-    }
-}
-
-async fn open(stack: &Stack, token: &str, path: &str) -> Result<EventStream> {
-    let mut stream = stack.sdk(token)?.stream(path, None);
-    // Open, and past the hello.
-    next_matching(&mut stream, Duration::from_secs(5), |e| {
-        matches!(e.data, EventData::Hello { .. })
-    })
-    .await?;
-    Ok(stream)
-}
+use common::{Stack, next_matching, open_stream};
 
 #[tokio::test]
 async fn typing_reaches_the_others_in_the_channel_at_once() -> Result<()> {
     let stack = Stack::start().await?;
     let (alice, bob) = (stack.user("alice").await?, stack.user("bob").await?);
-    let mut bob_stream = open(&stack, &bob, "/tui/stream").await?;
+    let mut bob_stream = open_stream(&stack, &bob, "/tui/stream").await?;
     let alice_sdk = stack.sdk(&alice)?;
     let general = alice_sdk
         .channels()
@@ -100,7 +68,7 @@ async fn leaving_a_private_channel_stops_delivery_within_a_second() -> Result<()
             },
         )
         .await?;
-    let mut bob_stream = open(&stack, &bob, "/tui/stream").await?;
+    let mut bob_stream = open_stream(&stack, &bob, "/tui/stream").await?;
 
     // Added while connected: delivery starts without a reconnect.
     let bob_id = bob_sdk.me().await?.user.id;
@@ -152,7 +120,7 @@ async fn the_browser_stream_on_web_sm_delivers_and_resumes() -> Result<()> {
         .into_iter()
         .find(|c| c.name.as_deref() == Some("general"))
         .context("no #general")?;
-    let mut stream = open(&stack, &bob, "/events").await?;
+    let mut stream = open_stream(&stack, &bob, "/events").await?;
     let first = alice_sdk.send_message(general.id, "one").await?;
     let seen = next_matching(
         &mut stream,
@@ -185,7 +153,7 @@ async fn presence_changes_arrive_in_batches_for_contacts_only() -> Result<()> {
     })
     .await?;
     let (alice, bob) = (stack.user("alice").await?, stack.user("bob").await?);
-    let mut bob_stream = open(&stack, &bob, "/tui/stream").await?;
+    let mut bob_stream = open_stream(&stack, &bob, "/tui/stream").await?;
     let alice_sdk = stack.sdk(&alice)?;
     let alice_id = alice_sdk.me().await?.user.id;
     // Someone with no channel in common: their heartbeats are not Bob's business.

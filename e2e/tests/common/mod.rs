@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use ajet_core::{Envelope, EventData};
+use ajet_sdk::sse::{EventStream, StreamItem};
 use anyhow::{Context, Result, bail};
+use futures::StreamExt;
 use sqlx::Connection;
 use tokio::process::{Child, Command};
 
@@ -432,4 +435,34 @@ pub async fn wait_ready(url: &str, within: Duration) -> Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// The next event on `stream` that `pick` accepts, within `within`.
+pub async fn next_matching(
+    stream: &mut EventStream,
+    within: Duration,
+    pick: impl Fn(&Envelope) -> bool,
+) -> Result<Envelope> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let item = tokio::time::timeout_at(deadline, stream.next())
+            .await
+            .context("no matching event in time")?;
+        match item {
+            Some(StreamItem::Event(event)) if pick(&event) => return Ok(*event),
+            Some(StreamItem::Failed(err)) => bail!("the stream was refused: {err}"),
+            None => bail!("the stream ended"),
+            _ => {}
+        }
+    }
+}
+
+pub async fn open_stream(stack: &Stack, token: &str, path: &str) -> Result<EventStream> {
+    let mut stream = stack.sdk(token)?.stream(path, None);
+    // Open, and past the hello.
+    next_matching(&mut stream, Duration::from_secs(5), |e| {
+        matches!(e.data, EventData::Hello { .. })
+    })
+    .await?;
+    Ok(stream)
 }

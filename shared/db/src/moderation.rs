@@ -66,15 +66,25 @@ pub async fn unban(
     community: CommunityId,
     user: UserId,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "DELETE FROM bans WHERE community_id = $1 AND user_id = $2
-         RETURNING (expires_at IS NULL OR expires_at > now()) AS live",
-    )
+    lift(conn, "bans", community, user).await
+}
+
+/// Deletes the row of `user` in `table` (bans or mutes); whether it was in force.
+async fn lift(
+    conn: &mut PgConnection,
+    table: &str,
+    community: CommunityId,
+    user: UserId,
+) -> Result<bool, sqlx::Error> {
+    let live: Option<bool> = sqlx::query_scalar(&format!(
+        "DELETE FROM {table} WHERE community_id = $1 AND user_id = $2
+         RETURNING (expires_at IS NULL OR expires_at > now())"
+    ))
     .bind(community.as_uuid())
     .bind(user.as_uuid())
     .fetch_optional(conn)
     .await?;
-    Ok(done.is_some_and(|row| sqlx::Row::get::<bool, _>(&row, "live")))
+    Ok(live.unwrap_or(false))
 }
 
 /// Mutes `user` in `community` until `expires_at` (until lifted when `None`).
@@ -106,15 +116,7 @@ pub async fn unmute(
     community: CommunityId,
     user: UserId,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "DELETE FROM mutes WHERE community_id = $1 AND user_id = $2
-         RETURNING (expires_at IS NULL OR expires_at > now()) AS live",
-    )
-    .bind(community.as_uuid())
-    .bind(user.as_uuid())
-    .fetch_optional(conn)
-    .await?;
-    Ok(done.is_some_and(|row| sqlx::Row::get::<bool, _>(&row, "live")))
+    lift(conn, "mutes", community, user).await
 }
 
 /// The bans in force in `community`, newest first.
