@@ -288,6 +288,50 @@ ensure_oidc_provider() {
         ajet_die "npm ci in e2e/oidc failed"
 }
 
+# ---------------------------------------------------------------------------- S3
+
+# The test S3 server: moto, at a version whose multipart uploads answer as S3 does (5.2.1
+# named CompleteMultipartUpload's answer wrongly, getmoto/moto#10055).
+AJET_MOTO_VERSION=5.2.6
+
+# ensure_s3_server: moto's S3-compatible server (`moto_server`) at AJET_MOTO_VERSION, for
+# the tests of the S3 file store, in its own venv under ~/.cache/ajet-chat/moto.
+ensure_s3_server() {
+    local venv="${XDG_CACHE_HOME:-$HOME/.cache}/ajet-chat/moto"
+    if [[ ! -x "$venv/bin/moto_server" ]] ||
+        [[ "$("$venv/bin/python" -c 'import moto; print(moto.__version__)' 2>/dev/null)" != "$AJET_MOTO_VERSION" ]]; then
+        command -v python3 >/dev/null 2>&1 || ajet_apt_install python3 python3-venv ||
+            ajet_die "python3 is needed to install the test S3 server (moto)"
+        ajet_say "installing the test S3 server (moto[server] $AJET_MOTO_VERSION) into $venv"
+        { [[ -x "$venv/bin/pip" ]] || python3 -m venv "$venv" ||
+            { ajet_apt_install python3-venv && python3 -m venv "$venv"; }; } >&2 ||
+            ajet_die "cannot make a Python venv for moto in $venv"
+        "$venv/bin/pip" install --quiet "moto[server]==$AJET_MOTO_VERSION" >&2 ||
+            ajet_die "pip install 'moto[server]==$AJET_MOTO_VERSION' failed"
+    fi
+    export PATH="$venv/bin:$PATH"
+}
+
+# start_s3_server: one moto server on a free port for the whole test run, its address in
+# AJET_TEST_S3_ENDPOINT (the tests start their own when it is unset); stopped on exit.
+start_s3_server() {
+    local port log
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    log="${TMPDIR:-/tmp}/ajet-moto-$port.log"
+    "${XDG_CACHE_HOME:-$HOME/.cache}/ajet-chat/moto/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+    AJET_S3_PID=$!
+    trap 'kill "$AJET_S3_PID" 2>/dev/null || true' EXIT
+    for _ in $(seq 1 100); do
+        if curl -fsS -o /dev/null "http://127.0.0.1:$port/moto-api/" 2>/dev/null ||
+            (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            export AJET_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
+            return 0
+        fi
+        sleep 0.1
+    done
+    ajet_die "the test S3 server did not start; see $log"
+}
+
 # ---------------------------------------------------------------------------- Node.js
 
 # The oldest Node.js the test tools run on (oauth2-mock-server 8 needs 20.19).

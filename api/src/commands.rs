@@ -9,7 +9,8 @@ use ajet_db::PgPool;
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{Cli, Command, Config};
+use crate::config::{Cli, Command, Config, FilesDriver};
+use crate::files::{Files, ORPHAN_AFTER, S3Settings, Store, sweeper};
 use crate::relay::{self, RelayTimings};
 use crate::state::AppState;
 
@@ -108,8 +109,31 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         RelayTimings::default(),
         stop.clone(),
     );
+    let store = match config.files {
+        FilesDriver::Local => Store::local(&config.files_dir),
+        FilesDriver::S3 => Store::s3(S3Settings {
+            endpoint: config.s3_endpoint.clone(),
+            bucket: config.s3_bucket.clone(),
+            region: config.s3_region.clone(),
+            access_key: config.s3_access_key.clone(),
+            secret_key: config.s3_secret_key.clone(),
+            path_style: config.s3_path_style,
+        })
+        .await
+        .context("cannot use the S3 file store (AJET_S3_*)")?,
+    };
+    tracing::info!(driver = store.driver(), "file store");
+    let files = Files::new(store, config.max_upload_mb);
+    let sweeper = sweeper::spawn(
+        db.clone(),
+        files.store.clone(),
+        files.sweeper.clone(),
+        ORPHAN_AFTER,
+        stop.clone(),
+    );
     let options = crate::state::Options {
         commands_allow_private: config.commands_allow_private,
+        files,
     };
     let app = crate::router(AppState::with_options(
         db.clone(),
@@ -127,6 +151,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await?;
     stop.cancel();
     let _ = relay_task.await;
+    let _ = sweeper.await;
     db.close().await;
     Ok(())
 }

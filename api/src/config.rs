@@ -73,4 +73,49 @@ pub struct Config {
     pub commands_allow_private: bool,
     #[arg(long, env = "AJET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
     pub log_format: LogFormat,
+    /// Where files (attachments, thumbnails, avatars) are kept.
+    #[arg(long, env = "AJET_FILES", value_enum, default_value_t = FilesDriver::Local)]
+    pub files: FilesDriver,
+    /// The directory of the local file store.
+    #[arg(long, env = "AJET_FILES_DIR", default_value = "data/files")]
+    pub files_dir: std::path::PathBuf,
+    /// Largest upload, in MiB.
+    #[arg(long, env = "AJET_MAX_UPLOAD_MB", default_value_t = ajet_core::limits::DEFAULT_MAX_UPLOAD_MB,
+          value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub max_upload_mb: u64,
+    /// The S3-compatible server (`http://127.0.0.1:9000` for MinIO); AWS's own when unset.
+    #[arg(long, env = "AJET_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    /// The bucket files go in (created when missing).
+    #[arg(long, env = "AJET_S3_BUCKET", default_value = "ajet-chat")]
+    pub s3_bucket: String,
+    #[arg(long, env = "AJET_S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+    #[arg(
+        long,
+        env = "AJET_S3_ACCESS_KEY",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub s3_access_key: String,
+    #[arg(
+        long,
+        env = "AJET_S3_SECRET_KEY",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub s3_secret_key: String,
+    /// Address buckets as `host/bucket` (MinIO and most self-hosted servers) rather than
+    /// `bucket.host`.
+    #[arg(long, env = "AJET_S3_PATH_STYLE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub s3_path_style: bool,
+}
+
+/// The file store drivers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FilesDriver {
+    /// A directory on this machine (`AJET_FILES_DIR`).
+    Local,
+    /// A bucket of any S3-compatible server (`AJET_S3_*`).
+    S3,
 }

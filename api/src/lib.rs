@@ -12,6 +12,7 @@ pub mod custom_commands;
 pub mod delivery_log;
 pub mod error;
 pub mod events;
+pub mod files;
 pub mod handlers;
 pub mod moderation;
 pub mod openapi;

@@ -50,6 +50,7 @@ pub const PREFIX: &str = "/api";
         (name = "presence", description = "Heartbeats in, online and offline out."),
         (name = "commands", description = "Slash commands: run one typed in a channel, list those the caller may run."),
         (name = "moderation", description = "Bans, kicks, mutes and purges: the owner's and admins' tools."),
+        (name = "files", description = "Uploads, downloads, thumbnails and avatars."),
         (name = "search", description = "Full-text search over the messages the caller may read."),
         (name = "identity", description = "Sessions, bots and their tokens, webhooks, invites, the account."),
         (name = "meta", description = "This document."),

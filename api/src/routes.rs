@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 
 use crate::error::Error;
 use crate::handlers::{
-    channels, commands, communities, dms, health, identity, me, messages, moderation,
+    channels, commands, communities, dms, files, health, identity, me, messages, moderation,
     notifications, presence, search,
 };
 use crate::openapi;
@@ -112,6 +112,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(moderation::delete_mute))
         .routes(routes!(moderation::purge_channel))
         .merge(identity::routes())
+        .merge(files::routes())
         .merge(search::routes())
 }
 

@@ -512,6 +512,7 @@ async fn post(ctx: &Context, channel: ChannelId, text: &str) -> Result<CommandAn
             body: text.to_owned(),
             idempotency_key: None,
             parent_id: None,
+            attachments: Vec::new(),
         }),
     )
     .await?;

@@ -10,6 +10,7 @@ use ajet_db::webhooks::Webhook;
 use ajet_edge::revocation::{self, AuthCache, Companion};
 
 use crate::delivery_log::DeliveryLog;
+use crate::files::Files;
 use crate::posting::batch::Writer;
 use crate::relay::RelayHandle;
 
@@ -31,15 +32,19 @@ pub struct Inner {
     pub webhooks: Companion<Webhook>,
     /// Writes the webhooks' delivery logs in batches.
     pub delivery_log: DeliveryLog,
+    /// The file store and its limits.
+    pub files: Files,
     pub options: Options,
 }
 
-/// What the operator allows beyond the defaults.
-#[derive(Clone, Copy, Debug, Default)]
+/// What the operator chose beyond the defaults.
+#[derive(Clone, Default)]
 pub struct Options {
     /// Whether custom slash commands may call private, loopback or link-local addresses
     /// (and plain `http`).
     pub commands_allow_private: bool,
+    /// Where files go; a local store in a temporary directory by default.
+    pub files: Files,
 }
 
 impl AppState {
@@ -64,6 +69,7 @@ impl AppState {
         Self(Arc::new(Inner {
             webhooks: Companion::new(auth_cache.clone(), revocation::CACHE_TTL),
             delivery_log: DeliveryLog::spawn(db.clone()),
+            files: options.files.clone(),
             options,
             auth_cache,
             writer,

@@ -124,6 +124,7 @@ async fn a_custom_command_calls_its_endpoint_signed_and_shows_or_posts_the_answe
         pool,
         Options {
             commands_allow_private: true,
+            ..Options::default()
         },
     )
     .await;

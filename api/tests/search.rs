@@ -275,8 +275,10 @@ async fn has_link_and_has_file(pool: PgPool) {
     )
     .await;
     sqlx::query(
-        "INSERT INTO attachments (id, message_id, filename, content_type, size_bytes, storage_key)
-         VALUES ($1, $2, 'a.png', 'image/png', 3, $3)",
+        "INSERT INTO attachments (id, message_id, channel_id, uploader_id, filename,
+                                  content_type, size_bytes, storage_key, stored_at)
+         SELECT $1, m.id, m.channel_id, m.author_id, 'a.png', 'image/png', 3, $3, now()
+         FROM messages m WHERE m.id = $2",
     )
     .bind(Uuid::now_v7())
     .bind(ids[3].as_uuid())

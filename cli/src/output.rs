@@ -115,6 +115,8 @@ mod tests {
     #[test]
     fn messages_read_as_author_and_body() {
         let m = MessageDto {
+            author_avatar_url: None,
+            attachments: Vec::new(),
             id: MessageId::new(),
             channel_id: ChannelId::new(),
             seq: 1,

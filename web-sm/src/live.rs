@@ -65,6 +65,8 @@ mod tests {
     fn a_new_message_carries_its_sanitised_html_and_other_events_pass_as_they_are() {
         let frames = PageFrames::new(Arc::new(Renderer::new().unwrap()));
         let message = MessageDto {
+            author_avatar_url: None,
+            attachments: Vec::new(),
             id: MessageId::new(),
             channel_id: ChannelId::new(),
             seq: 3,

@@ -263,6 +263,8 @@ mod tests {
 
     fn message(body: &str) -> MessageDto {
         MessageDto {
+            author_avatar_url: None,
+            attachments: Vec::new(),
             id: MessageId::new(),
             channel_id: ChannelId::new(),
             seq: 1,

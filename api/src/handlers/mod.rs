@@ -4,6 +4,7 @@ pub mod channels;
 pub mod commands;
 pub mod communities;
 pub mod dms;
+pub mod files;
 pub mod health;
 pub mod identity;
 pub mod me;

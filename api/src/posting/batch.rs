@@ -48,6 +48,7 @@ struct Job {
 struct Stored {
     seq: i64,
     author_username: String,
+    author_avatar_url: Option<String>,
 }
 
 impl Writer {
@@ -73,7 +74,7 @@ impl Writer {
     /// Stores `post` with the others queued at the moment, if it is a plain message to a
     /// community channel whose community is known. `None`: post it on its own.
     pub async fn write(&self, post: &Post<'_>) -> Option<MessageDto> {
-        if post.parent.is_some() {
+        if post.parent.is_some() || !post.attachments.is_empty() {
             return None;
         }
         let community = self.lock().get(&post.channel).copied()?;
@@ -93,6 +94,8 @@ impl Writer {
             reply_participants: Vec::new(),
             reactions: Vec::new(),
             meta: post.meta.cloned(),
+            author_avatar_url: None,
+            attachments: Vec::new(),
         };
         let event = Envelope::for_channel(
             Some(community),
@@ -128,6 +131,7 @@ impl Writer {
         let stored = stored.await.ok()??;
         message.seq = stored.seq;
         message.author_username = stored.author_username;
+        message.author_avatar_url = stored.author_avatar_url;
         Some(message)
     }
 
@@ -161,6 +165,7 @@ async fn run(db: PgPool, relay: RelayHandle, mut queue: mpsc::Receiver<Job>) {
                     if let EventData::MessageCreated(message) = &mut events[i].data {
                         message.seq = row.seq;
                         message.author_username.clone_from(&row.author_username);
+                        message.author_avatar_url.clone_from(&row.author_avatar_url);
                     }
                     if let Ok(payload) = serde_json::to_vec(&events[i]) {
                         relay.committed(Committed {
@@ -173,6 +178,7 @@ async fn run(db: PgPool, relay: RelayHandle, mut queue: mpsc::Receiver<Job>) {
                     answers[i] = Some(Stored {
                         seq: row.seq,
                         author_username: row.author_username,
+                        author_avatar_url: row.author_avatar_url,
                     });
                 }
             }

@@ -9,9 +9,9 @@ pub mod batch;
 
 use std::collections::HashSet;
 
-use ajet_core::dto::{MessageDto, MessageMeta, NotificationKind};
+use ajet_core::dto::{AttachmentDto, MessageDto, MessageMeta, NotificationKind};
 use ajet_core::mentions::{self, Mention};
-use ajet_core::{ChannelId, ErrorCode, EventData, MessageId, UserId};
+use ajet_core::{AttachmentId, ChannelId, ErrorCode, EventData, MessageId, UserId};
 use ajet_db::PgConnection;
 use ajet_db::channels::Channel;
 use ajet_db::mentions::Target;
@@ -37,6 +37,8 @@ pub struct Post<'a> {
     pub traceparent: Option<String>,
     /// A webhook message's sender name, icon and cards.
     pub meta: Option<&'a MessageMeta>,
+    /// Files the author uploaded to the channel, posted with the message.
+    pub attachments: &'a [AttachmentId],
 }
 
 /// What posting did.
@@ -70,6 +72,7 @@ pub async fn post(state: &AppState, post: Post<'_>) -> Result<Posted> {
         Some(id) => Some(thread_parent(&mut tx, id, post.channel).await?),
         None => None,
     };
+    let files = take_uploads(&mut tx, &post).await?;
     let inserted = messages::insert(
         &mut tx,
         NewMessage {
@@ -79,6 +82,7 @@ pub async fn post(state: &AppState, post: Post<'_>) -> Result<Posted> {
             idempotency_key: post.idempotency_key,
             parent: post.parent,
             meta: post.meta,
+            files: &files,
         },
     )
     .await;
@@ -99,6 +103,9 @@ pub async fn post(state: &AppState, post: Post<'_>) -> Result<Posted> {
         }
         Err(err) => return Err(err.into()),
     };
+    if !post.attachments.is_empty() {
+        ajet_db::attachments::attach(&mut tx, post.attachments, message.id).await?;
+    }
 
     let mut events = Recorder::new(post.traceparent);
     let community = channel.community();
@@ -128,6 +135,27 @@ pub async fn post(state: &AppState, post: Post<'_>) -> Result<Posted> {
     .await?;
     events.commit(tx, state).await?;
     Ok(Posted::Created(message))
+}
+
+/// The uploads a message takes, locked until it commits: each must be the author's, in
+/// this channel, and not posted yet.
+async fn take_uploads(conn: &mut PgConnection, post: &Post<'_>) -> Result<Vec<AttachmentDto>> {
+    if post.attachments.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows =
+        ajet_db::attachments::lock_unposted(conn, post.attachments, post.channel, post.author)
+            .await?;
+    if let Some(missing) = post
+        .attachments
+        .iter()
+        .find(|id| !rows.iter().any(|r| r.id == **id))
+    {
+        return Err(Error::validation(format!(
+            "the attachment {missing} is not a file you uploaded to this channel, or it was posted already"
+        )));
+    }
+    Ok(rows.iter().map(AttachmentDto::from).collect())
 }
 
 /// The message a reply goes under: a live top-level message of the same channel.

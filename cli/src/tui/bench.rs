@@ -123,6 +123,8 @@ pub fn frame_times(
             let seq = i64::try_from(i + 1).unwrap_or(i64::MAX);
             let author = &people[i % people.len()];
             MessageDto {
+                author_avatar_url: None,
+                attachments: Vec::new(),
                 id: MessageId::new(),
                 channel_id: id,
                 seq,

@@ -67,6 +67,8 @@ fn message(
     at: DateTime<Utc>,
 ) -> MessageDto {
     MessageDto {
+        author_avatar_url: None,
+        attachments: Vec::new(),
         id: MessageId::new(),
         channel_id: channel,
         seq,

@@ -183,6 +183,56 @@ pub struct MessageDto {
     /// this message, and structured cards.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<MessageMeta>,
+    /// The author's picture (a path on this server, or an `https` URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_avatar_url: Option<String>,
+    /// Files posted with the message, in the order given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentDto>,
+}
+
+/// A file uploaded to a channel, as its readers see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttachmentDto {
+    pub id: crate::AttachmentId,
+    /// The file's name as uploaded, made safe: no path, no control characters.
+    pub name: String,
+    pub size: i64,
+    /// Sniffed from the content, never taken from the uploader.
+    pub media_type: String,
+    /// Pixel size, for images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<i32>,
+    /// Where the file is downloaded: `/api/attachments/{id}`.
+    pub url: String,
+    /// A small rendition of an image, at most 400 pixels on its longer side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail_url: Option<String>,
+}
+
+impl AttachmentDto {
+    /// Whether the file is an image a client can show.
+    pub fn is_image(&self) -> bool {
+        self.width.is_some() && self.media_type.starts_with("image/")
+    }
+}
+
+/// Answer of `POST /api/channels/{id}/attachments`: the files stored, in upload order, to
+/// be posted with a message within a day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UploadedDto {
+    pub attachments: Vec<AttachmentDto>,
+}
+
+/// Answer of the avatar routes: where the new picture is served.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AvatarDto {
+    pub avatar_url: Option<String>,
 }
 
 /// What a message shows beside its markdown body. The body is complete on its own (what
@@ -236,6 +286,10 @@ pub struct CreateMessage {
     /// Makes the message a reply in the thread of this top-level message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<MessageId>,
+    /// Files uploaded to the channel by the author and not posted yet; with them, the body
+    /// may be empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::AttachmentId>,
 }
 
 /// Body of `PATCH /api/messages/{id}`.
@@ -499,17 +553,23 @@ pub enum Scope {
     ChannelsRead,
     #[serde(rename = "channels:write")]
     ChannelsWrite,
+    #[serde(rename = "files:read")]
+    FilesRead,
+    #[serde(rename = "files:write")]
+    FilesWrite,
     #[serde(rename = "admin")]
     Admin,
 }
 
 impl Scope {
     /// Every scope, in the order they are documented.
-    pub const ALL: [Scope; 5] = [
+    pub const ALL: [Scope; 7] = [
         Self::MessagesRead,
         Self::MessagesWrite,
         Self::ChannelsRead,
         Self::ChannelsWrite,
+        Self::FilesRead,
+        Self::FilesWrite,
         Self::Admin,
     ];
 
@@ -520,6 +580,8 @@ impl Scope {
             Self::MessagesWrite => "messages:write",
             Self::ChannelsRead => "channels:read",
             Self::ChannelsWrite => "channels:write",
+            Self::FilesRead => "files:read",
+            Self::FilesWrite => "files:write",
             Self::Admin => "admin",
         }
     }

@@ -278,6 +278,8 @@ mod tests {
 
     fn message() -> MessageDto {
         MessageDto {
+            author_avatar_url: None,
+            attachments: Vec::new(),
             id: MessageId::new(),
             channel_id: ChannelId::new(),
             seq: 7,

@@ -79,6 +79,8 @@ id_type! {
     WebhookId;
     /// An API token of a bot.
     TokenId;
+    /// A file uploaded to a channel, with or without its message yet.
+    AttachmentId;
 }
 
 #[cfg(test)]

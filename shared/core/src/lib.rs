@@ -10,6 +10,7 @@ pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod events;
+pub mod files;
 pub mod identity;
 pub mod ids;
 pub mod limits;

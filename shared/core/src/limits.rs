@@ -17,3 +17,9 @@ pub const MAX_WEBHOOK_BODY_BYTES: usize = 4 * 1024 * 1024;
 pub const WEBHOOK_DELIVERY_LOG: usize = 100;
 /// Longest webhook secret (for signed GitHub and Gitea deliveries).
 pub const MAX_WEBHOOK_SECRET_LEN: usize = 256;
+/// Most files one message carries.
+pub const MAX_ATTACHMENTS_PER_MESSAGE: usize = 10;
+/// Largest upload when the operator does not say (`AJET_MAX_UPLOAD_MB`), in MiB.
+pub const DEFAULT_MAX_UPLOAD_MB: u64 = 25;
+/// Longest stored file name, in characters.
+pub const MAX_FILE_NAME_CHARS: usize = 255;

@@ -174,8 +174,8 @@ impl From<Member> for ajet_core::dto::MemberDto {
     }
 }
 
-const MEMBER: &str =
-    "SELECT m.user_id, u.username, u.display_name, m.role, m.nickname, m.avatar_url
+const MEMBER: &str = "SELECT m.user_id, u.username, u.display_name, m.role, m.nickname,
+            COALESCE(m.avatar_url, u.avatar_url) AS avatar_url
      FROM community_members m JOIN users u ON u.id = m.user_id";
 
 /// `user`'s membership of `community`.

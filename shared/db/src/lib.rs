@@ -7,6 +7,7 @@
 pub mod access;
 pub mod account;
 pub mod api_tokens;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;

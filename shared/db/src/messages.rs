@@ -5,7 +5,7 @@
 //! gap-free and follow commit order: a reader paging with `after` can never skip a message
 //! that commits later with a smaller position.
 
-use ajet_core::dto::{MessageDto, MessageMeta};
+use ajet_core::dto::{AttachmentDto, MessageDto, MessageMeta};
 use ajet_core::{ChannelId, CommunityId, EventId, MessageId, UserId};
 
 use chrono::{DateTime, Utc};
@@ -15,7 +15,7 @@ use sqlx::PgConnection;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-/// A message joined with its author's username.
+/// A message joined with its author's username and picture.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Message {
     #[sqlx(try_from = "Uuid")]
@@ -34,6 +34,8 @@ pub struct Message {
     pub reply_count: i32,
     pub last_reply_at: Option<DateTime<Utc>>,
     pub meta: Option<Json<MessageMeta>>,
+    pub author_avatar_url: Option<String>,
+    pub files: Option<Json<Vec<AttachmentDto>>>,
 }
 
 impl From<Message> for MessageDto {
@@ -54,6 +56,8 @@ impl From<Message> for MessageDto {
             reply_participants: Vec::new(),
             reactions: Vec::new(),
             meta: m.meta.map(|Json(meta)| meta),
+            author_avatar_url: m.author_avatar_url,
+            attachments: m.files.map(|Json(files)| files).unwrap_or_default(),
         }
     }
 }
@@ -67,6 +71,8 @@ pub struct NewMessage<'a> {
     pub parent: Option<MessageId>,
     /// A webhook message's sender name, icon and cards.
     pub meta: Option<&'a MessageMeta>,
+    /// The files posted with it (already taken from their uploads).
+    pub files: &'a [AttachmentDto],
 }
 
 /// The unique index that makes a retried post with the same key a no-op.
@@ -81,15 +87,16 @@ pub async fn insert(conn: &mut PgConnection, new: NewMessage<'_>) -> Result<Mess
              UPDATE channels SET last_seq = last_seq + 1 WHERE id = $2 RETURNING last_seq
          ), ins AS (
              INSERT INTO messages (id, channel_id, seq, author_id, body_md, idempotency_key,
-                                   parent_id, meta)
-             SELECT $1, $2, last_seq, $3, $4, $5, $6, $7 FROM bump
+                                   parent_id, meta, files)
+             SELECT $1, $2, last_seq, $3, $4, $5, $6, $7, $8 FROM bump
              RETURNING id, channel_id, seq, author_id, parent_id, body_md, created_at,
-                       edited_at, deleted_at, reply_count, last_reply_at, meta
+                       edited_at, deleted_at, reply_count, last_reply_at, meta, files
          ), _read AS (
              UPDATE channel_members SET last_read_seq = (SELECT last_seq FROM bump)
              WHERE channel_id = $2 AND user_id = $3
          )
-         SELECT ins.*, u.username AS author_username FROM ins JOIN users u ON u.id = ins.author_id",
+         SELECT ins.*, u.username AS author_username, u.avatar_url AS author_avatar_url
+         FROM ins JOIN users u ON u.id = ins.author_id",
     )
     .bind(MessageId::new().as_uuid())
     .bind(new.channel.as_uuid())
@@ -98,6 +105,7 @@ pub async fn insert(conn: &mut PgConnection, new: NewMessage<'_>) -> Result<Mess
     .bind(new.idempotency_key)
     .bind(new.parent.map(|p| p.as_uuid()))
     .bind(new.meta.map(Json))
+    .bind((!new.files.is_empty()).then_some(Json(new.files)))
     .fetch_one(conn)
     .await
 }
@@ -132,6 +140,7 @@ pub struct BatchInserted {
     pub ord: i64,
     pub seq: i64,
     pub author_username: String,
+    pub author_avatar_url: Option<String>,
 }
 
 /// Inserts many top-level messages at once, each with its event in the outbox, in one
@@ -205,7 +214,7 @@ pub async fn insert_batch(
              WHERE ch.id = c.channel_id
              RETURNING ch.id, ch.last_seq - c.n AS base
          ), numbered AS (
-             SELECT a.*, u.username,
+             SELECT a.*, u.username, u.avatar_url,
                     b.base + row_number() OVER (PARTITION BY a.channel_id ORDER BY a.ord) AS seq
              FROM allowed a
              JOIN bump b ON b.id = a.channel_id
@@ -223,12 +232,14 @@ pub async fn insert_batch(
          ), _events AS (
              INSERT INTO outbox (event_id, subject, payload, traceparent)
              SELECT event_id, subject,
-                    jsonb_set(jsonb_set(payload, '{data,seq}', to_jsonb(seq)),
-                              '{data,author_username}', to_jsonb(username)),
+                    jsonb_set(jsonb_set(jsonb_set(payload, '{data,seq}', to_jsonb(seq)),
+                                        '{data,author_username}', to_jsonb(username)),
+                              '{data,author_avatar_url}', COALESCE(to_jsonb(avatar_url), 'null')),
                     traceparent
              FROM numbered
          )
-         SELECT ord, seq, username AS author_username FROM numbered ORDER BY ord",
+         SELECT ord, seq, username AS author_username, avatar_url AS author_avatar_url
+         FROM numbered ORDER BY ord",
     )
     .bind(&ids)
     .bind(&channels)
@@ -247,8 +258,8 @@ pub async fn insert_batch(
 }
 
 const SELECT: &str = "SELECT m.id, m.channel_id, m.seq, m.author_id, u.username AS author_username,
-        m.parent_id, m.body_md, m.created_at, m.edited_at, m.deleted_at, m.reply_count,
-        m.last_reply_at, m.meta
+        u.avatar_url AS author_avatar_url, m.parent_id, m.body_md, m.created_at, m.edited_at,
+        m.deleted_at, m.reply_count, m.last_reply_at, m.meta, m.files
      FROM messages m JOIN users u ON u.id = m.author_id";
 
 /// The message `id`.
@@ -432,8 +443,10 @@ pub async fn list(
             ("m", "reply_count"),
             ("m", "last_reply_at"),
             ("m", "meta"),
+            ("m", "files"),
         ])
         .expr_as(Expr::col(("u", "username")), "author_username")
+        .expr_as(Expr::col(("u", "avatar_url")), "author_avatar_url")
         .from_as("messages", "m")
         .join_as(
             JoinType::InnerJoin,

@@ -226,8 +226,10 @@ fn build(
             ("m", "reply_count"),
             ("m", "last_reply_at"),
             ("m", "meta"),
+            ("m", "files"),
         ])
         .expr_as(Expr::col(("u", "username")), "author_username")
+        .expr_as(Expr::col(("u", "avatar_url")), "author_avatar_url")
         .expr_as(Expr::col(("ch", "name")), "channel_name")
         .expr_as(Expr::col(("co", "slug")), "community_slug")
         .expr_as(rank.clone(), "rank")

@@ -182,6 +182,27 @@ pub async fn contacts(conn: &mut PgConnection, user: UserId) -> Result<Vec<UserI
     Ok(ids.into_iter().map(UserId).collect())
 }
 
+/// Sets (or with `None` clears) `user`'s picture: its URL and, when it is one of ours, its
+/// object key. The key of the picture it replaces, for the sweeper.
+pub async fn set_avatar(
+    conn: &mut PgConnection,
+    user: UserId,
+    avatar: Option<(&str, &str)>,
+) -> Result<Option<String>, sqlx::Error> {
+    let old: Option<Option<String>> = sqlx::query_scalar(
+        "UPDATE users u SET avatar_url = $2, avatar_key = $3
+         FROM (SELECT id, avatar_key FROM users WHERE id = $1 FOR UPDATE) old
+         WHERE u.id = old.id
+         RETURNING old.avatar_key",
+    )
+    .bind(user.as_uuid())
+    .bind(avatar.map(|a| a.0))
+    .bind(avatar.map(|a| a.1))
+    .fetch_optional(conn)
+    .await?;
+    Ok(old.flatten())
+}
+
 #[cfg(test)]
 mod tests {
     use super::valid_username;

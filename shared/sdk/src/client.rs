@@ -130,11 +130,24 @@ impl Client {
         body: &str,
         parent: Option<MessageId>,
     ) -> Result<MessageDto> {
-        let request = CreateMessage {
-            body: body.to_owned(),
-            idempotency_key: Some(uuid::Uuid::new_v4().to_string()),
-            parent_id: parent,
-        };
+        self.post(
+            channel,
+            CreateMessage {
+                body: body.to_owned(),
+                idempotency_key: None,
+                parent_id: parent,
+                attachments: Vec::new(),
+            },
+        )
+        .await
+    }
+
+    /// Posts `request` to `channel` (with files uploaded by [`Client::upload`], say), with
+    /// a fresh idempotency key unless it has one, retried as [`Client::send_message`].
+    pub async fn post(&self, channel: ChannelId, mut request: CreateMessage) -> Result<MessageDto> {
+        if request.idempotency_key.is_none() {
+            request.idempotency_key = Some(uuid::Uuid::new_v4().to_string());
+        }
         let path = format!("/api/channels/{channel}/messages");
         let mut attempt = 0;
         loop {

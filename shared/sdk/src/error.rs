@@ -18,6 +18,9 @@ pub enum Error {
     /// The URL given for the server is not usable.
     #[error("{0}")]
     Config(String),
+    /// A local file could not be read or written.
+    #[error("{0}")]
+    File(String),
 }
 
 impl Error {

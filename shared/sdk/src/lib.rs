@@ -8,6 +8,7 @@ mod client;
 mod commands;
 mod domain;
 mod error;
+mod files;
 mod identity;
 mod search;
 pub mod sse;
@@ -15,3 +16,4 @@ pub mod typing;
 
 pub use client::{Client, PageCursor};
 pub use error::{Error, Result};
+pub use files::{Progress, disposition_name, quiet};

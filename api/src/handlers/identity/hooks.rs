@@ -204,6 +204,7 @@ async fn handle(
             parent: None,
             traceparent: Some(trace.traceparent()),
             meta: (!meta.is_empty()).then_some(&meta),
+            attachments: &[],
         },
     )
     .await?;

@@ -8,7 +8,7 @@
 mod account;
 mod audit;
 pub(crate) mod bots;
-mod common;
+pub(crate) mod common;
 
 pub use common::{Origin, require_manager};
 mod hooks;

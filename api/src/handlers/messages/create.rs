@@ -1,7 +1,7 @@
 //! `POST /api/channels/{channel_id}/messages`: post a message.
 
 use ajet_core::dto::{CreateMessage, MessageDto, Scope};
-use ajet_core::limits::{MAX_IDEMPOTENCY_KEY_LEN, MAX_MESSAGE_CHARS};
+use ajet_core::limits::{MAX_ATTACHMENTS_PER_MESSAGE, MAX_IDEMPOTENCY_KEY_LEN, MAX_MESSAGE_CHARS};
 use ajet_core::{ChannelId, ErrorBody};
 use ajet_telemetry::TraceContext;
 use axum::extract::State;
@@ -57,6 +57,7 @@ pub async fn create_message(
             parent: body.parent_id,
             traceparent: Some(trace.traceparent()),
             meta: None,
+            attachments: &body.attachments,
         },
     )
     .await?;
@@ -67,7 +68,22 @@ pub async fn create_message(
 }
 
 fn validate(body: &CreateMessage) -> Result<()> {
-    validate_body(&body.body)?;
+    if body.attachments.is_empty() {
+        validate_body(&body.body)?;
+    } else {
+        validate_length(&body.body)?;
+        if body.attachments.len() > MAX_ATTACHMENTS_PER_MESSAGE {
+            return Err(Error::validation(format!(
+                "a message carries at most {MAX_ATTACHMENTS_PER_MESSAGE} files"
+            )));
+        }
+        let mut ids = body.attachments.clone();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.len() != body.attachments.len() {
+            return Err(Error::validation("the same attachment is listed twice"));
+        }
+    }
     if let Some(key) = &body.idempotency_key {
         let printable = key.bytes().all(|b| b.is_ascii_graphic());
         if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN || !printable {
@@ -84,6 +100,11 @@ pub(crate) fn validate_body(body: &str) -> Result<()> {
     if body.trim().is_empty() {
         return Err(Error::validation("the message is empty"));
     }
+    validate_length(body)
+}
+
+/// At most [`MAX_MESSAGE_CHARS`] characters (a message with files may have none).
+fn validate_length(body: &str) -> Result<()> {
     let chars = body.chars().count();
     if chars > MAX_MESSAGE_CHARS {
         return Err(Error::new(
@@ -103,6 +124,7 @@ mod tests {
             body: text.to_owned(),
             idempotency_key: key.map(str::to_owned),
             parent_id: None,
+            attachments: Vec::new(),
         }
     }
 

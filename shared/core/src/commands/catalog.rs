@@ -142,6 +142,8 @@ pub const SCOPE_NAMES: &[&str] = &[
     "messages:write",
     "channels:read",
     "channels:write",
+    "files:read",
+    "files:write",
     "admin",
 ];
 
