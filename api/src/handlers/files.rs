@@ -227,6 +227,7 @@ pub async fn get_avatar(
     request_body(content_type = "application/octet-stream", description = "The picture's bytes."),
     responses(
         (status = 200, description = "Set.", body = AvatarDto),
+        (status = 400, description = "The path could not be read.", body = ErrorBody),
         (status = 401, description = "No valid bearer token.", body = ErrorBody),
         (status = 413, description = "Over 10 MiB.", body = ErrorBody),
         (status = 422, description = "Not a picture, or too large to decode.", body = ErrorBody),
@@ -280,6 +281,8 @@ pub async fn delete_my_avatar(
     request_body(content_type = "application/octet-stream", description = "The picture's bytes."),
     responses(
         (status = 200, description = "Set.", body = AvatarDto),
+        (status = 400, description = "The path could not be read.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
         (status = 403, description = "Not an owner or admin of the bot's community, or the token lacks `admin`.", body = ErrorBody),
         (status = 404, description = "No such bot.", body = ErrorBody),
         (status = 413, description = "Over 10 MiB.", body = ErrorBody),
@@ -317,6 +320,8 @@ pub async fn set_bot_avatar(
     request_body(content_type = "application/octet-stream", description = "The picture's bytes."),
     responses(
         (status = 200, description = "Set.", body = AvatarDto),
+        (status = 400, description = "The path could not be read.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
         (status = 403, description = "Not an owner or admin of the webhook's community, or the token lacks `admin`.", body = ErrorBody),
         (status = 404, description = "No such webhook.", body = ErrorBody),
         (status = 413, description = "Over 10 MiB.", body = ErrorBody),
