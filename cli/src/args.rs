@@ -28,6 +28,8 @@ Examples:
   ajet-chat send '#general' 'hello'
   echo 'from a script' | ajet-chat send acme#ops -
   ajet-chat read '#general' -n 50
+  ajet-chat send '#ci' 'nightly build' --file build.log --file report.pdf
+  ajet-chat download 0193c1de-7a55-7c10-9f5e-3a1c6f0e2b44 -o ~/Downloads
   ajet-chat --json unread
   ajet-chat tui
   ajet-chat webhook create '#deploys' GitHub --secret \"$SECRET\" --events push
@@ -54,17 +56,31 @@ pub enum Shell {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Post a message, or run a slash command: ajet-chat send '#general' 'hello';
-    /// ajet-chat send '#general' '/topic Release day' (start with // to post a leading /)
+    /// ajet-chat send '#general' '/topic Release day' (start with // to post a leading /);
+    /// ajet-chat send '#ci' 'build log' --file build.log
     Send {
         /// The channel: #name, community#name, @user (a DM), or its id.
         channel: String,
         /// The message (markdown), or a slash command (`/help` lists them). Several words
-        /// are joined with spaces; `-` reads stdin.
-        #[arg(required = true, num_args = 1..)]
+        /// are joined with spaces; `-` reads stdin. May be left out with --file.
+        #[arg(required_unless_present = "file", num_args = 0..)]
         text: Vec<String>,
         /// Reply in the thread of this message id.
         #[arg(long)]
         thread: Option<String>,
+        /// Attach a file (repeat for several, up to 10).
+        #[arg(long, short = 'f', value_name = "PATH")]
+        file: Vec<std::path::PathBuf>,
+    },
+    /// Download a file posted in a channel (`read` shows file ids):
+    /// ajet-chat download FILE_ID -o ~/Downloads
+    Download {
+        /// The file's id.
+        id: String,
+        /// Where to save it: a file, or a directory to save it in under its own name.
+        /// Default: the current directory.
+        #[arg(long, short = 'o', value_name = "PATH")]
+        output: Option<std::path::PathBuf>,
     },
     /// List the slash commands you may run in a channel: ajet-chat commands '#general'
     Commands {

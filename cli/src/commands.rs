@@ -1,8 +1,8 @@
 //! The commands.
 
 use ajet_core::commands::CommandAnswer;
-use ajet_core::dto::ChannelDto;
-use ajet_core::{ChannelId, EventData, MessageId};
+use ajet_core::dto::{ChannelDto, CreateMessage};
+use ajet_core::{AttachmentId, ChannelId, EventData, MessageId};
 use ajet_sdk::sse::StreamItem;
 use ajet_sdk::{Client, PageCursor};
 use anyhow::{Context, bail};
@@ -34,11 +34,25 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             channel,
             text,
             thread,
+            file,
         } => {
             let channel = resolve(&client, &channel).await?;
             let parent = thread.as_deref().map(message_id).transpose()?;
             let text = message_text(text)?;
-            let message = if parent.is_none() && text.starts_with('/') {
+            let message = if !file.is_empty() {
+                let attachments = upload_all(&client, channel.id, &file, json).await?;
+                client
+                    .post(
+                        channel.id,
+                        CreateMessage {
+                            body: text,
+                            idempotency_key: None,
+                            parent_id: parent,
+                            attachments,
+                        },
+                    )
+                    .await?
+            } else if parent.is_none() && text.starts_with('/') {
                 match client.run_command(channel.id, &text).await? {
                     CommandAnswer::Ephemeral { markdown } => {
                         if json {
@@ -61,6 +75,23 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                     output::channel_name(&channel),
                     message.id
                 );
+            }
+        }
+        Command::Download { id, output } => {
+            let id: AttachmentId = id
+                .parse()
+                .with_context(|| format!("{id:?} is not a file id (`read` shows them)"))?;
+            let dest = output.unwrap_or_else(|| std::path::PathBuf::from("."));
+            let progress = output::Progress::new("downloading", json);
+            let shown = progress.clone();
+            let saved = client
+                .download(id, &dest, move |done, total| shown.show(done, total))
+                .await?;
+            progress.finish();
+            if json {
+                output::json(&serde_json::json!({ "id": id, "path": saved }))?;
+            } else {
+                println!("saved {}", saved.display());
             }
         }
         Command::Commands { channel } => {
@@ -296,6 +327,27 @@ fn print_message(m: &ajet_core::dto::MessageDto, json: bool) -> anyhow::Result<(
 }
 
 /// The message text from the arguments; a single `-` reads it from stdin.
+/// Uploads each file in turn, with a progress line on stderr; their ids.
+async fn upload_all(
+    client: &Client,
+    channel: ChannelId,
+    files: &[std::path::PathBuf],
+    json: bool,
+) -> anyhow::Result<Vec<AttachmentId>> {
+    let mut ids = Vec::with_capacity(files.len());
+    for path in files {
+        let name = path.display().to_string();
+        let progress = output::Progress::new(&name, json);
+        let shown = progress.clone();
+        let uploaded = client
+            .upload(channel, path, move |done, total| shown.show(done, total))
+            .await?;
+        progress.finish();
+        ids.push(uploaded.id);
+    }
+    Ok(ids)
+}
+
 fn message_text(words: Vec<String>) -> anyhow::Result<String> {
     if words.len() == 1 && words[0] == "-" {
         let mut text = String::new();

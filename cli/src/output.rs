@@ -1,6 +1,7 @@
 //! How results are printed: readable lines, or JSON with `--json`.
 
 use ajet_core::dto::{ChannelDto, MessageDto, NotificationDto, NotificationKind};
+use ajet_core::files::human_size;
 use chrono::Local;
 
 /// One message as a line: `2026-11-22 09:14 alice: hi`.
@@ -27,7 +28,56 @@ pub fn message_line(m: &MessageDto) -> String {
             .collect();
         line.push_str(&format!("  {}", reactions.join("  ")));
     }
+    for file in &m.attachments {
+        line.push_str(&format!(
+            "\n    📎 {} ({}, {})  id {}",
+            file.name,
+            human_size(file.size),
+            file.media_type,
+            file.id
+        ));
+    }
     line
+}
+
+/// A transfer's progress on one line of stderr, redrawn in place; silent for `--json` and
+/// when stderr is not a terminal.
+#[derive(Clone)]
+pub struct Progress {
+    label: String,
+    shown: bool,
+}
+
+impl Progress {
+    pub fn new(label: &str, json: bool) -> Self {
+        Self {
+            label: label.to_owned(),
+            shown: !json && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        }
+    }
+
+    /// Ends the line.
+    pub fn finish(&self) {
+        if self.shown {
+            eprintln!();
+        }
+    }
+
+    pub fn show(&self, done: u64, total: Option<u64>) {
+        if !self.shown {
+            return;
+        }
+        let done_text = human_size(i64::try_from(done).unwrap_or(i64::MAX));
+        match total.filter(|t| *t > 0) {
+            Some(total) => eprint!(
+                "\r{}: {done_text} of {} ({}%)   ",
+                self.label,
+                human_size(i64::try_from(total).unwrap_or(i64::MAX)),
+                done * 100 / total
+            ),
+            None => eprint!("\r{}: {done_text}   ", self.label),
+        }
+    }
 }
 
 /// A channel's display name: `community#name`, or `@alice, @bob` for a DM.

@@ -88,6 +88,17 @@ impl Service {
         wait_ready(&format!("{}/health", self.url()), Duration::from_secs(20)).await
     }
 
+    /// The process's resident memory, in KiB (Linux).
+    pub fn rss_kib(&self) -> Result<u64> {
+        let pid = self.child.id().context("the service has exited")?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .context("no VmRSS in /proc/PID/status")
+    }
+
     /// Asks the service to stop (SIGTERM), as an orchestrator would.
     pub async fn terminate(&self) -> Result<()> {
         let pid = self.child.id().context("the service has already exited")?;
@@ -177,6 +188,7 @@ impl Stack {
             ("AJET_WEB_SM_URL", format!("http://127.0.0.1:{web_port}")),
             ("AJET_TUI_SM_URL", tui_sm_urls),
             ("AJET_DEFAULT_COMMUNITY", "E2E".to_owned()),
+            ("AJET_FILES_DIR", dir.join("files").display().to_string()),
             ("AJET_LOG_FORMAT", "json".to_owned()),
             ("RUST_LOG", "info".to_owned()),
         ];

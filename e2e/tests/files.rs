@@ -1,0 +1,200 @@
+//! End-to-end: files through the gateway to the api's local store, from the cli and the
+//! sdk, and the memory a large transfer costs.
+
+mod common;
+
+use anyhow::{Context, Result};
+use common::Stack;
+use futures::StreamExt;
+use serde_json::Value;
+
+/// Runs `ajet-chat <args>` as `token`; (exit success, stdout, stderr).
+async fn chat(stack: &Stack, token: &str, args: &[&str]) -> Result<(bool, String, String)> {
+    let out = stack.cli(token)?.args(args).output().await?;
+    Ok((
+        out.status.success(),
+        String::from_utf8(out.stdout)?,
+        String::from_utf8(out.stderr)?,
+    ))
+}
+
+#[tokio::test]
+async fn the_cli_sends_reads_and_downloads_files_through_the_gateway() -> Result<()> {
+    let stack = Stack::start().await?;
+    let alice = stack.user("alice").await?;
+    let bob = stack.user("bob").await?;
+    let log = stack.dir.join("build.log");
+    let text = "step 1 ok\nstep 2 failed: exit 1\n";
+    std::fs::write(&log, text)?;
+    let notes = stack.dir.join("notes.md");
+    std::fs::write(&notes, "# notes\n")?;
+    let log_path = log.display().to_string();
+    let notes_path = notes.display().to_string();
+
+    let (ok, out, err) = chat(
+        &stack,
+        &alice,
+        &[
+            "--json",
+            "send",
+            "#general",
+            "nightly",
+            "build",
+            "--file",
+            &log_path,
+            "-f",
+            &notes_path,
+        ],
+    )
+    .await?;
+    assert!(ok, "{err}\n{}", stack.logs());
+    let sent: Value = serde_json::from_str(&out)?;
+    assert_eq!(sent["body"], "nightly build");
+    let files = sent["attachments"].as_array().context("no attachments")?;
+    assert_eq!(files.len(), 2);
+    assert_eq!(files[0]["name"], "build.log");
+    assert_eq!(files[0]["size"], text.len());
+    let id = files[0]["id"].as_str().context("no id")?.to_owned();
+
+    // A file alone, no text.
+    let (ok, _, err) = chat(&stack, &alice, &["send", "#general", "--file", &notes_path]).await?;
+    assert!(ok, "{err}");
+
+    // Bob reads the files' names and sizes, and downloads one into a directory.
+    let (ok, out, err) = chat(&stack, &bob, &["read", "#general", "-n", "5"]).await?;
+    assert!(ok, "{err}");
+    assert!(out.contains("alice: nightly build"), "{out}");
+    let listed = format!("📎 build.log ({} B, text/plain)", text.len());
+    assert!(out.contains(&listed), "{out}");
+    assert!(out.contains(&format!("id {id}")), "{out}");
+    let downloads = stack.dir.join("downloads");
+    std::fs::create_dir_all(&downloads)?;
+    let (ok, out, err) = chat(
+        &stack,
+        &bob,
+        &["download", &id, "-o", &downloads.display().to_string()],
+    )
+    .await?;
+    assert!(ok, "{err}");
+    assert!(out.contains("build.log"), "{out}");
+    assert_eq!(std::fs::read_to_string(downloads.join("build.log"))?, text);
+
+    // The gateway passes the file's own headers through.
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/attachments/{id}", stack.gateway.url()))
+        .bearer_auth(&bob)
+        .header("range", "bytes=0-5")
+        .send()
+        .await?;
+    assert_eq!(response.status(), 206);
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    let csp = response.headers()["content-security-policy"].to_str()?;
+    assert!(csp.starts_with("sandbox"), "{csp}");
+    assert_eq!(response.text().await?, &text[..6]);
+
+    // Bad input: a file that cannot be read, an id that is not one, a missing file.
+    let (ok, _, err) = chat(
+        &stack,
+        &alice,
+        &["send", "#general", "x", "--file", "/nonexistent/f"],
+    )
+    .await?;
+    assert!(!ok);
+    assert!(err.contains("/nonexistent/f"), "{err}");
+    let (ok, _, err) = chat(&stack, &bob, &["download", "nope"]).await?;
+    assert!(!ok);
+    assert!(err.contains("not a file id"), "{err}");
+    let (ok, _, err) = chat(
+        &stack,
+        &bob,
+        &["download", &uuid::Uuid::now_v7().to_string()],
+    )
+    .await?;
+    assert!(!ok);
+    assert!(err.contains("no such file"), "{err}");
+    Ok(())
+}
+
+/// One GiB up through the gateway and back, streamed: the api's and the gateway's memory
+/// barely move (a coarse guard; `script/bench --only files` measures it).
+#[tokio::test]
+async fn a_gibibyte_streams_through_without_the_memory_growing() -> Result<()> {
+    const SIZE: u64 = 1024 * 1024 * 1024;
+    const CHUNK: usize = 1024 * 1024;
+    let stack = Stack::start_with(common::StackOptions {
+        env: vec![("AJET_MAX_UPLOAD_MB", "2048".to_owned())],
+        ..Default::default()
+    })
+    .await?;
+    let alice = stack.user("alice").await?;
+    let sdk = stack.sdk(&alice)?;
+    let general = sdk
+        .channels()
+        .await?
+        .into_iter()
+        .find(|c| c.name.as_deref() == Some("general"))
+        .context("no #general")?;
+    let before = (stack.api.rss_kib()?, stack.gateway.rss_kib()?);
+
+    let chunk: Vec<u8> = (0..CHUNK).map(|i| (i % 251) as u8).collect();
+    let chunks = (0..SIZE / CHUNK as u64).map(move |_| Ok::<_, std::io::Error>(chunk.clone()));
+    let part = reqwest::multipart::Part::stream_with_length(
+        reqwest::Body::wrap_stream(futures::stream::iter(chunks)),
+        SIZE,
+    )
+    .file_name("big.bin");
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}/api/channels/{}/attachments",
+            stack.gateway.url(),
+            general.id
+        ))
+        .bearer_auth(&alice)
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await?;
+    assert_eq!(response.status(), 201, "{}", stack.logs());
+    let uploaded: Value = response.json().await?;
+    let id = uploaded["attachments"][0]["id"]
+        .as_str()
+        .context("no id")?
+        .to_owned();
+    assert_eq!(uploaded["attachments"][0]["size"], SIZE);
+    let after_upload = (stack.api.rss_kib()?, stack.gateway.rss_kib()?);
+
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/attachments/{id}", stack.gateway.url()))
+        .bearer_auth(&alice)
+        .send()
+        .await?;
+    assert_eq!(response.status(), 200);
+    let mut body = response.bytes_stream();
+    let mut received = 0u64;
+    let mut mismatch = None;
+    while let Some(bytes) = body.next().await {
+        let bytes = bytes?;
+        for (i, b) in bytes.iter().enumerate() {
+            let at = received + i as u64;
+            if *b != ((at % CHUNK as u64) % 251) as u8 && mismatch.is_none() {
+                mismatch = Some(at);
+            }
+        }
+        received += bytes.len() as u64;
+    }
+    assert_eq!(received, SIZE);
+    assert_eq!(mismatch, None, "the copy differs at this byte");
+    let after_download = (stack.api.rss_kib()?, stack.gateway.rss_kib()?);
+
+    let limit = 32 * 1024;
+    for (name, before, after) in [
+        ("api, upload", before.0, after_upload.0),
+        ("gateway, upload", before.1, after_upload.1),
+        ("api, download", before.0, after_download.0),
+        ("gateway, download", before.1, after_download.1),
+    ] {
+        let grown = after.saturating_sub(before);
+        println!("{name}: {before} KiB -> {after} KiB");
+        assert!(grown < limit, "{name}: RSS grew by {grown} KiB");
+    }
+    Ok(())
+}
