@@ -182,6 +182,20 @@ fn prod_compose_runs_the_whole_stack() -> Result<()> {
     )?;
     check_depends_on(file, &services)?;
 
+    // The api keeps files in MinIO's bucket.
+    let api = services
+        .iter()
+        .find(|(name, _)| name == "api")
+        .map(|(_, service)| *service)
+        .context("no api service")?;
+    let env = get(api, "environment").context("the api has no environment")?;
+    let value = |key: &str| get(env, key).and_then(Yaml::as_str).unwrap_or_default();
+    ensure!(value("AJET_FILES") == "s3", "{file}: the api does not use the S3 store");
+    ensure!(
+        value("AJET_S3_ENDPOINT").starts_with("http://minio:"),
+        "{file}: the api's S3 endpoint is not the minio service"
+    );
+
     // Files mounted from the repository exist (deploy/nginx.conf, deploy/certs/).
     for (name, service) in &services {
         for (source, _) in volume_sources(service) {
