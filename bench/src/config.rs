@@ -70,6 +70,7 @@ pub enum Scenario {
     Gateway,
     Cold,
     Tui,
+    Files,
 }
 
 impl Config {
@@ -126,6 +127,8 @@ pub struct Plan {
     pub tui_frames: usize,
     /// Fresh clients timed to their first screen.
     pub tui_starts: usize,
+    /// The file moved up and down in (h), in MiB.
+    pub file_mib: u64,
 }
 
 impl Plan {
@@ -152,6 +155,7 @@ impl Plan {
             tui_messages: 10_000,
             tui_frames: 200,
             tui_starts: 5,
+            file_mib: 100,
         }
     }
 
@@ -178,6 +182,7 @@ impl Plan {
             tui_messages: 500,
             tui_frames: 10,
             tui_starts: 1,
+            file_mib: 8,
         }
     }
 

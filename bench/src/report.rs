@@ -85,6 +85,16 @@ pub struct Results {
     /// One frame of a 300 × 100 terminal with 10,000 messages arriving in the channel.
     pub tui_frame_p50_ms: Option<f64>,
     pub tui_frame_p99_ms: Option<f64>,
+    // (h) files through the gateway to the local store, beside the disk's own speed.
+    pub raw_write_mb_s: Option<f64>,
+    pub raw_read_mb_s: Option<f64>,
+    pub upload_mb_s: Option<f64>,
+    pub download_mb_s: Option<f64>,
+    /// `upload_mb_s / raw_write_mb_s` and `download_mb_s / raw_read_mb_s`.
+    pub upload_ratio: Option<f64>,
+    pub download_ratio: Option<f64>,
+    pub file_api_rss_mib: Option<f64>,
+    pub file_gw_rss_mib: Option<f64>,
 }
 
 /// `value / base` phrased as "N.Nx what", when both are known and base is not zero.
@@ -98,6 +108,16 @@ fn ratio(value: Option<f64>, base: Option<f64>, what: &str) -> Option<String> {
 impl Results {
     /// Fills the figures derived from others: ratios and the slowest cold start.
     pub fn derive(&mut self) {
+        if let (Some(up), Some(raw)) = (self.upload_mb_s, self.raw_write_mb_s)
+            && raw > 0.0
+        {
+            self.upload_ratio = Some(round(up / raw, 2));
+        }
+        if let (Some(down), Some(raw)) = (self.download_mb_s, self.raw_read_mb_s)
+            && raw > 0.0
+        {
+            self.download_ratio = Some(round(down / raw, 2));
+        }
         if let (Some(post), Some(pg)) = (self.post_msgs_per_s, self.pg_tps)
             && pg > 0.0
         {
@@ -304,6 +324,24 @@ impl Results {
             Row::new("g tui", "tui_frame_p50_ms (300x100)", self.tui_frame_p50_ms),
             Row::new("g tui", "tui_frame_p99_ms", self.tui_frame_p99_ms)
                 .target(Target::AtMost(5.0)),
+            Row::new("h files", "raw_write_mb_s (fsync)", self.raw_write_mb_s),
+            Row::new("h files", "upload_mb_s (gateway)", self.upload_mb_s),
+            Row::new("h files", "upload_ratio", self.upload_ratio).target(Target::AtLeast(0.5)),
+            Row::new("h files", "raw_read_mb_s", self.raw_read_mb_s),
+            Row::new("h files", "download_mb_s (gateway)", self.download_mb_s),
+            Row::new("h files", "download_ratio", self.download_ratio).target(Target::AtLeast(0.5)),
+            Row::new(
+                "h files",
+                "file_api_rss_mib (peak growth)",
+                self.file_api_rss_mib,
+            )
+            .target(Target::AtMost(32.0)),
+            Row::new(
+                "h files",
+                "file_gw_rss_mib (peak growth)",
+                self.file_gw_rss_mib,
+            )
+            .target(Target::AtMost(32.0)),
         ]
     }
 
@@ -418,6 +456,8 @@ mod tests {
             "cold_start_ms",
             "tui_first_screen_ms",
             "tui_frame_p99_ms",
+            "upload_ratio",
+            "file_api_rss_mib",
         ] {
             assert!(value.get(key).is_some(), "{key} missing from {json}");
         }

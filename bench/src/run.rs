@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::{Config, Scenario};
 use crate::report::Results;
-use crate::scenarios::{cold_start, deliver, gateway, idle, post, tui};
+use crate::scenarios::{cold_start, deliver, files, gateway, idle, post, tui};
 use crate::setup::Population;
 use crate::stack::Stack;
 use crate::stats::{Epoch, round};
@@ -255,6 +255,19 @@ async fn measure(
         results.tui_first_screen_ms = Some(round(outcome.first_screen.as_secs_f64() * 1000.0, 1));
         results.tui_frame_p50_ms = Some(round(outcome.frames.quantile_ms(0.5), 2));
         results.tui_frame_p99_ms = Some(round(outcome.frames.quantile_ms(0.99), 2));
+    }
+    if config.runs(Scenario::Files) {
+        step(&format!(
+            "(h) files: {} MiB up through the gateway to the local store and back, beside the disk",
+            plan.file_mib
+        ));
+        let outcome = files::run(stack, &people, plan.file_mib).await?;
+        results.raw_write_mb_s = Some(round(outcome.raw_write_mb_s, 0));
+        results.raw_read_mb_s = Some(round(outcome.raw_read_mb_s, 0));
+        results.upload_mb_s = Some(round(outcome.upload_mb_s, 0));
+        results.download_mb_s = Some(round(outcome.download_mb_s, 0));
+        results.file_api_rss_mib = Some(round(outcome.api_rss_growth_mib, 1));
+        results.file_gw_rss_mib = Some(round(outcome.gw_rss_growth_mib, 1));
     }
     people.db.close().await;
     Ok(())

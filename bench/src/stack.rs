@@ -111,6 +111,9 @@ impl Stack {
             ("AJET_TUI_SM_URL", url(addrs[2])),
             ("AJET_DEFAULT_COMMUNITY", COMMUNITY.to_owned()),
             ("AJET_LOG_FORMAT", "json".to_owned()),
+            // (h) stores its file beside the raw copy it is compared with, on one disk.
+            ("AJET_FILES_DIR", dir.join("files").display().to_string()),
+            ("AJET_MAX_UPLOAD_MB", "2048".to_owned()),
             ("RUST_LOG", config.service_log.clone()),
             // The benchmark's posters are people posting far faster than anyone types; the
             // per-person limit would measure the limiter, not the server.

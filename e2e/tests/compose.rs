@@ -190,7 +190,10 @@ fn prod_compose_runs_the_whole_stack() -> Result<()> {
         .context("no api service")?;
     let env = get(api, "environment").context("the api has no environment")?;
     let value = |key: &str| get(env, key).and_then(Yaml::as_str).unwrap_or_default();
-    ensure!(value("AJET_FILES") == "s3", "{file}: the api does not use the S3 store");
+    ensure!(
+        value("AJET_FILES") == "s3",
+        "{file}: the api does not use the S3 store"
+    );
     ensure!(
         value("AJET_S3_ENDPOINT").starts_with("http://minio:"),
         "{file}: the api's S3 endpoint is not the minio service"

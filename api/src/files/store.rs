@@ -23,6 +23,9 @@ use tokio_util::io::ReaderStream;
 
 /// Bytes an S3 upload holds before sending them as one part (S3's smallest part is 5 MiB).
 const PART_BYTES: usize = 8 * 1024 * 1024;
+/// Bytes read from the store at a time for a download (the default, 4 KiB, makes for many
+/// small frames).
+const READ_CHUNK: usize = 64 * 1024;
 /// Where the local store writes objects being uploaded, beside the finished ones.
 const PARTIAL_DIR: &str = ".partial";
 
@@ -135,9 +138,10 @@ impl Store {
                 let body = match range {
                     Some(range) => {
                         file.seek(io::SeekFrom::Start(range.start)).await?;
-                        Body::from_stream(ReaderStream::new(file.take(range.end - range.start)))
+                        let part = file.take(range.end - range.start);
+                        Body::from_stream(ReaderStream::with_capacity(part, READ_CHUNK))
                     }
-                    None => Body::from_stream(ReaderStream::new(file)),
+                    None => Body::from_stream(ReaderStream::with_capacity(file, READ_CHUNK)),
                 };
                 Ok(Some(body))
             }
@@ -311,7 +315,9 @@ impl S3Store {
         match request.send().await {
             Ok(object) => {
                 let reader = object.body.into_async_read();
-                Ok(Some(Body::from_stream(ReaderStream::new(reader))))
+                Ok(Some(Body::from_stream(ReaderStream::with_capacity(
+                    reader, READ_CHUNK,
+                ))))
             }
             Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => Ok(None),
             Err(err) => Err(io::Error::other(

@@ -6,6 +6,7 @@
 
 pub mod cold_start;
 pub mod deliver;
+pub mod files;
 pub mod gateway;
 pub mod idle;
 pub mod post;
