@@ -28,9 +28,17 @@ pub struct SenderView {
 }
 
 impl SenderView {
-    pub fn new(meta: Option<&MessageMeta>) -> Self {
+    /// From a webhook's per-message settings, else the author's own picture (`avatar`, a
+    /// path on this server).
+    pub fn new(meta: Option<&MessageMeta>, avatar: Option<&str>) -> Self {
+        let own = avatar
+            .filter(|url| url.starts_with("/api/avatars/"))
+            .map(str::to_owned);
         let Some(meta) = meta else {
-            return Self::default();
+            return Self {
+                icon_url: own,
+                ..Self::default()
+            };
         };
         Self {
             display_name: meta
@@ -40,7 +48,7 @@ impl SenderView {
                 .filter(|n| !n.is_empty())
                 .map(str::to_owned),
             bot: true,
-            icon_url: meta.icon_url.as_deref().and_then(http_url),
+            icon_url: meta.icon_url.as_deref().and_then(http_url).or(own),
             icon_emoji: meta.icon_emoji.as_deref().and_then(emoji),
         }
     }

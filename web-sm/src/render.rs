@@ -6,7 +6,7 @@
 //! stream's framer, so that a message looks the same whether it came with the page or
 //! arrived while the page was open.
 
-use ajet_core::dto::MessageDto;
+use ajet_core::dto::{AttachmentDto, MessageDto};
 use ajet_core::mentions::{self, Mention};
 use chrono::{DateTime, Utc};
 use minijinja::Environment;
@@ -121,6 +121,42 @@ pub struct MessageView {
     /// Whether it follows a message by the same author shortly before (drawn without
     /// the author line).
     pub continued: bool,
+    /// Files posted with it: images as thumbnails, the rest as cards.
+    pub files: Vec<FileView>,
+}
+
+/// One file of a message as the template draws it.
+#[derive(Debug, Serialize)]
+pub struct FileView {
+    pub name: String,
+    /// `1.5 MiB`.
+    pub size: String,
+    pub media_type: String,
+    /// The file itself, through the gateway (the session cookie authorises it).
+    pub url: String,
+    /// An image's thumbnail and the size to draw it at (at most 400 on the longer side).
+    pub thumbnail_url: Option<String>,
+    pub thumb_width: u32,
+    pub thumb_height: u32,
+}
+
+impl FileView {
+    fn new(file: &AttachmentDto) -> Self {
+        let (width, height) = match (file.width, file.height) {
+            (Some(w), Some(h)) if w > 0 && h > 0 => (w as f64, h as f64),
+            _ => (400.0, 300.0),
+        };
+        let scale = (400.0 / width.max(height)).min(1.0);
+        Self {
+            name: file.name.clone(),
+            size: ajet_core::files::human_size(file.size),
+            media_type: file.media_type.clone(),
+            url: file.url.clone(),
+            thumbnail_url: file.thumbnail_url.clone(),
+            thumb_width: (width * scale).round() as u32,
+            thumb_height: (height * scale).round() as u32,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -178,7 +214,7 @@ impl MessageView {
             } else {
                 renderer.markdown(&m.body)
             },
-            sender: SenderView::new(m.meta.as_ref()),
+            sender: SenderView::new(m.meta.as_ref(), m.author_avatar_url.as_deref()),
             text_html,
             cards,
             edited: m.edited_at.is_some() && !m.deleted,
@@ -196,6 +232,11 @@ impl MessageView {
             mentions: mentioned.join(" "),
             mentions_all,
             continued,
+            files: if m.deleted {
+                Vec::new()
+            } else {
+                m.attachments.iter().map(FileView::new).collect()
+            },
         }
     }
 }
@@ -281,6 +322,44 @@ mod tests {
             reactions: vec![],
             meta: None,
         }
+    }
+
+    #[test]
+    fn files_are_thumbnails_or_cards_with_escaped_names() {
+        let r = Renderer::new().unwrap();
+        let mut m = message("");
+        let file = |name: &str, media_type: &str, size: Option<(i32, i32)>| AttachmentDto {
+            id: ajet_core::AttachmentId::new(),
+            name: name.into(),
+            size: 1536,
+            media_type: media_type.into(),
+            width: size.map(|s| s.0),
+            height: size.map(|s| s.1),
+            url: "/api/attachments/a".into(),
+            thumbnail_url: size.map(|_| "/api/attachments/a/thumbnail".to_owned()),
+        };
+        m.attachments = vec![
+            file("shot.png", "image/png", Some((1600, 800))),
+            file("<img src=x onerror=alert(1)>.log", "text/plain", None),
+        ];
+        m.author_avatar_url = Some("/api/avatars/0193".into());
+        // The templates escape `/` as `&#x2f;`, which the browser reads back.
+        let html = r.message(&m).unwrap().replace("&#x2f;", "/");
+        assert!(
+            html.contains(r#"src="/api/attachments/a/thumbnail""#),
+            "{html}"
+        );
+        assert!(html.contains(r#"width="400" height="200""#), "{html}");
+        assert!(html.contains("1.5 KiB · text/plain"), "{html}");
+        assert!(!html.contains("<img src=x"), "{html}");
+        assert!(
+            html.contains("&lt;img src=x onerror=alert(1)&gt;.log"),
+            "{html}"
+        );
+        assert!(html.contains(r#"<img src="/api/avatars/0193""#), "{html}");
+        // A deleted message shows none of its files.
+        m.deleted = true;
+        assert!(!r.message(&m).unwrap().contains("attachments"));
     }
 
     #[test]

@@ -952,3 +952,42 @@ fn snapshot_a_webhook_message_with_cards() {
     let footer = row_of("GitHub Actions");
     assert_eq!(cell_of(footer, "G").fg, Color::DarkGray);
 }
+
+#[test]
+fn files_are_listed_by_name_size_and_type() {
+    let mut f = fixture();
+    let s = &mut f.state;
+    let bob = user("bob");
+    let mut m = message(f.general, 7, &bob, "", now());
+    let file = |name: &str, size: i64, media_type: &str, px: Option<(i32, i32)>| {
+        ajet_core::dto::AttachmentDto {
+            id: ajet_core::AttachmentId::new(),
+            name: name.into(),
+            size,
+            media_type: media_type.into(),
+            width: px.map(|p| p.0),
+            height: px.map(|p| p.1),
+            url: "/api/attachments/x".into(),
+            thumbnail_url: None,
+        }
+    };
+    m.attachments = vec![
+        file("build.log", 1536, "text/plain", None),
+        file(
+            "screen.png",
+            3 * 1024 * 1024,
+            "image/png",
+            Some((1600, 800)),
+        ),
+    ];
+    update(s, event(Some(f.general), EventData::MessageCreated(m)));
+    let text = sized(s, 100, 30);
+    assert!(
+        text.contains("📎 build.log  1.5 KiB · text/plain"),
+        "{text}"
+    );
+    assert!(
+        text.contains("📎 screen.png  3.0 MiB · image/png · 1600×800"),
+        "{text}"
+    );
+}

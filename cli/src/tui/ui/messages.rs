@@ -244,6 +244,21 @@ fn message_rows(
             spans.extend(line.spans);
             body_rows.push(Line::from(spans));
         }
+        for file in &m.attachments {
+            let mut about = format!(
+                "  {} · {}",
+                ajet_core::files::human_size(file.size),
+                file.media_type
+            );
+            if let (Some(w), Some(h)) = (file.width, file.height) {
+                about.push_str(&format!(" · {w}×{h}"));
+            }
+            body_rows.push(Line::from(vec![
+                Span::raw("  📎 "),
+                Span::styled(file.name.clone(), Style::new().add_modifier(Modifier::BOLD)),
+                Span::styled(about, DIM),
+            ]));
+        }
     }
     let mut footer = vec![Span::raw("  ")];
     for r in &m.reactions {
