@@ -18,6 +18,7 @@ use ajet_core::dto::{
 };
 use ajet_core::{AttachmentId, ChannelId, UserId};
 use ajet_db::PgPool;
+use futures::StreamExt;
 use harness::{Caller, TestApp};
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
@@ -208,6 +209,32 @@ fn crc32(bytes: &[u8]) -> u32 {
     !crc
 }
 
+/// A multipart upload whose Content-Length stops halfway through the body, over a bare
+/// connection: the status and the body of the answer.
+async fn short_length(setup: &Setup, token: &str, channel: ChannelId) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let form = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nhello world\r\n--XyZ--\r\n";
+    let addr = setup.app.base.trim_start_matches("http://").to_owned();
+    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/channels/{channel}/attachments HTTP/1.1\r\nHost: {addr}\r\n\
+         Authorization: Bearer {token}\r\n\
+         Content-Type: multipart/form-data; boundary=XyZ\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        form.len() / 2
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    conn.write_all(form.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    let _ = conn.read_to_string(&mut answer).await;
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, answer)
+}
+
 /// Bytes that are not all alike, so that a shifted or repeated block shows.
 fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 31 % 251) as u8).collect()
@@ -282,9 +309,29 @@ async fn a_file_goes_up_with_a_message_and_comes_back_byte_for_byte(pool: PgPool
     assert_eq!((image.width, image.height), (Some(1600), Some(800)));
     assert!(image.thumbnail_url.is_some());
 
-    // A message of files alone.
+    // A message of files alone; its event carries them too.
+    let nats = async_nats::connect(harness::nats_url()).await.unwrap();
+    let mut events = nats
+        .subscribe(ajet_core::subjects::community(setup.app.community.id))
+        .await
+        .unwrap();
+    nats.flush().await.unwrap();
     let message = post_files(&alice, general, "", &[text.id, image.id]).await;
     assert_eq!(message.attachments, uploaded.attachments);
+    let announced = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            let event: ajet_core::Envelope =
+                serde_json::from_slice(&events.next().await.unwrap().payload).unwrap();
+            if let ajet_core::EventData::MessageCreated(m) = event.data
+                && m.id == message.id
+            {
+                return m;
+            }
+        }
+    })
+    .await
+    .expect("no message.created within 5 s");
+    assert_eq!(announced.attachments, uploaded.attachments);
     let page = alice
         .messages(general, ajet_sdk::PageCursor::Latest, 10)
         .await
@@ -747,6 +794,11 @@ async fn bad_uploads_are_refused_and_leave_nothing(pool: PgPool, driver: Driver)
         body["message"].as_str().unwrap().contains("100000"),
         "{body}"
     );
+    // A body longer than its Content-Length: what is past the length is not read, so the
+    // form never ends.
+    let (status, body) = short_length(&setup, &token, general).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("bad_request"), "{body}");
     // Not multipart at all.
     let response = reqwest::Client::new()
         .post(app.url(&format!("/api/channels/{general}/attachments")))

@@ -198,3 +198,142 @@ async fn a_gibibyte_streams_through_without_the_memory_growing() -> Result<()> {
     }
     Ok(())
 }
+
+/// Files under `dir`, recursively, as paths relative to it.
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut dirs = vec![dir.to_owned()];
+    while let Some(d) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if let Ok(rel) = path.strip_prefix(dir) {
+                found.push(rel.display().to_string());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The api killed in the middle of an upload: nothing of it can be reached, and what it
+/// left (a row without a stored file, a partial file) is swept once it is a day old.
+#[tokio::test]
+async fn an_upload_cut_by_a_killed_api_leaves_nothing_reachable() -> Result<()> {
+    let mut stack = Stack::start().await?;
+    let alice = stack.user("alice").await?;
+    let sdk = stack.sdk(&alice)?;
+    let general = sdk
+        .channels()
+        .await?
+        .into_iter()
+        .find(|c| c.name.as_deref() == Some("general"))
+        .context("no #general")?;
+    let files_dir = stack.dir.join("files");
+
+    // 20 MiB, slowly: a MiB every 100 ms.
+    let chunks = futures::stream::iter(0..20).then(|_| async {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        Ok::<_, std::io::Error>(vec![7u8; 1024 * 1024])
+    });
+    let part = reqwest::multipart::Part::stream_with_length(
+        reqwest::Body::wrap_stream(chunks),
+        20 * 1024 * 1024,
+    )
+    .file_name("half.bin");
+    let url = format!(
+        "{}/api/channels/{}/attachments",
+        stack.gateway.url(),
+        general.id
+    );
+    let token = alice.clone();
+    let upload = tokio::spawn(async move {
+        reqwest::Client::new()
+            .post(url)
+            .bearer_auth(token)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+    });
+    // Wait until bytes have reached the store, then kill the api.
+    let partial = files_dir.join(".partial");
+    for _ in 0..100 {
+        if files_under(&partial).iter().any(|_| true) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    stack.api.kill().await;
+    let answer = upload.await?;
+    assert!(
+        answer.as_ref().map_or(true, |r| !r.status().is_success()),
+        "the cut upload was answered as a success"
+    );
+
+    // What is left: one row nobody can post or download, and a partial file.
+    let mut db = <sqlx::PgConnection as sqlx::Connection>::connect(&stack.database_url).await?;
+    let (id, stored): (uuid::Uuid, Option<chrono::DateTime<chrono::Utc>>) =
+        sqlx::query_as("SELECT id, stored_at FROM attachments")
+            .fetch_one(&mut db)
+            .await?;
+    assert_eq!(stored, None);
+    let left = files_under(&files_dir);
+    assert!(
+        left.iter().all(|f| f.starts_with(".partial/")),
+        "a finished object was left: {left:?}"
+    );
+    stack.api.restart().await?;
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/attachments/{id}", stack.gateway.url()))
+        .bearer_auth(&alice)
+        .send()
+        .await?;
+    assert_eq!(response.status(), 404);
+    let posted = reqwest::Client::new()
+        .post(format!(
+            "{}/api/channels/{}/messages",
+            stack.gateway.url(),
+            general.id
+        ))
+        .bearer_auth(&alice)
+        .json(&serde_json::json!({ "body": "", "attachments": [id] }))
+        .send()
+        .await?;
+    assert_eq!(posted.status(), 422);
+
+    // A day later, the api's sweeper (which runs as it starts) removes both.
+    sqlx::query("UPDATE attachments SET created_at = now() - interval '25 hours'")
+        .execute(&mut db)
+        .await?;
+    for file in files_under(&partial) {
+        let status = tokio::process::Command::new("touch")
+            .args(["-d", "2 days ago"])
+            .arg(partial.join(file))
+            .status()
+            .await?;
+        assert!(status.success());
+    }
+    stack.api.restart().await?;
+    let mut rows = 1;
+    for _ in 0..100 {
+        rows = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM attachments")
+            .fetch_one(&mut db)
+            .await?;
+        if rows == 0 && files_under(&files_dir).is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(rows, 0);
+    assert!(
+        files_under(&files_dir).is_empty(),
+        "{:?}",
+        files_under(&files_dir)
+    );
+    Ok(())
+}
