@@ -4,10 +4,15 @@
 // and passes: AJET_BASE (the gateway), AJET_ALICE and AJET_BOB (session tokens of two
 // members of the default community, alice an admin of it), AJET_SCREENSHOTS (a folder the run keeps) and
 // AJET_CHROMIUM (the browser). Exits non-zero with a sentence naming the first failure.
+//
+// To stop and start parts of the stack with the browsers open, it prints `AJET_KILL web-sm`
+// (or `AJET_START web-sm`, `AJET_KILL nats`, `AJET_START nats`) on a line of its own and
+// waits for the harness to answer `done` on stdin.
 
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium } from 'playwright-core';
 
@@ -18,6 +23,26 @@ const executablePath = process.env.AJET_CHROMIUM || '/usr/bin/chromium';
 const WAIT = 10_000;
 
 mkdirSync(shots, { recursive: true });
+
+// ---------------------------------------------------------------------------- the harness
+
+let harnessLines = null;
+/** Asks the Rust harness to do `command` (e.g. `KILL web-sm`) and waits until it has. */
+async function harness(command) {
+  harnessLines ??= createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+  console.log(`AJET_${command}`);
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the harness did not answer ${command} within 60 s`)), 60_000);
+  });
+  try {
+    const { value, done } = await Promise.race([harnessLines.next(), late]);
+    if (done) throw new Error(`the harness closed stdin instead of answering ${command}`);
+    if (value.trim() !== 'done') throw new Error(`the harness could not ${command}: ${value}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 // ---------------------------------------------------------------------------- the api
 
@@ -70,6 +95,8 @@ const browser = await chromium.launch({
 const problems = [];
 /** Set just before the test sends a command it expects to be refused. */
 let expectRefusal = false;
+/** Set while web-sm is down on purpose: the stream's failed loads are expected then. */
+let outage = false;
 
 async function person(who, options = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
@@ -91,6 +118,9 @@ async function person(who, options = {}) {
       expectRefusal = false;
       return;
     }
+    // The stream refused by the gateway while web-sm is down on purpose, and a typing
+    // signal that was on its way when it went.
+    if (outage && (/\/events(\/typing)?(\?|$)/.test(where) || /EventSource/.test(m.text()))) return;
     problems.push(`${who}: console error at ${where}: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`${who}: page error: ${e.message}`));
@@ -228,6 +258,65 @@ try {
     await bob.page.fill('#composer-text', '');
     await bob.page.dispatchEvent('#composer-text', 'input');
     await alice.page.locator('#typing:empty').waitFor({ timeout: WAIT });
+  });
+
+  /** The ids of the messages of `channelId` the api holds, oldest first, threads left out. */
+  async function apiIds(channelId) {
+    const page = await api('alice', 'GET', `/api/channels/${channelId}/messages?limit=200`);
+    return page.messages.filter((m) => !m.parent_id).map((m) => `m-${m.id}`);
+  }
+  const pageIds = (page) => messagesIn(page).evaluateAll((all) => all.map((a) => a.id));
+
+  /** Both pages show exactly the api's messages of #general, in its order, once each. */
+  async function sameAsApi(bodies) {
+    for (const page of [alice.page, bob.page]) {
+      for (const body of bodies) {
+        await page.locator('#messages article.msg', { hasText: body }).waitFor({ timeout: 40_000 });
+      }
+      const shown = await messagesIn(page).locator('.body').allInnerTexts();
+      assert.deepEqual(shown.filter((b) => bodies.includes(b)), bodies, 'each missed message once, in order');
+      assert.deepEqual(await pageIds(page), await apiIds(general.id), 'the page holds what the api holds');
+    }
+  }
+
+  await step('web-sm is killed and restarted under both pages: what was missed arrives once, in order', async () => {
+    const connection = (page) => page.locator('#connection');
+    outage = true;
+    await harness('KILL web-sm');
+    for (const page of [alice.page, bob.page]) {
+      await connection(page).filter({ hasText: 'reconnecting' }).waitFor({ timeout: 20_000 });
+    }
+    await shot(alice.page, 'reconnecting-desktop-light');
+    const missed = ['missed while web-sm was down 1', 'missed while web-sm was down 2', 'missed while web-sm was down 3'];
+    await api('bob', 'POST', `/api/channels/${general.id}/messages`, { body: missed[0] });
+    await api('alice', 'POST', `/api/channels/${general.id}/messages`, { body: missed[1] });
+    await api('bob', 'POST', `/api/channels/${general.id}/messages`, { body: missed[2] });
+    // Long enough that the page's first retries are refused and it waits longer.
+    await alice.page.waitForTimeout(4000);
+    await harness('START web-sm');
+    await sameAsApi(missed);
+    outage = false;
+    for (const page of [alice.page, bob.page]) {
+      // "Reconnected." for a moment, then nothing.
+      await page.waitForFunction(() => {
+        const line = document.getElementById('connection');
+        return line.dataset.state === 'live' && line.textContent === '';
+      }, null, { timeout: WAIT });
+    }
+    // And the stream carries what comes next.
+    await api('bob', 'POST', `/api/channels/${general.id}/messages`, { body: 'after web-sm came back' });
+    await sameAsApi(['after web-sm came back']);
+  });
+
+  await step('NATS is stopped and started under both pages: what was posted meanwhile arrives once, in order', async () => {
+    await harness('KILL nats');
+    const missed = ['posted while NATS was down 1', 'posted while NATS was down 2'];
+    for (const body of missed) await api('bob', 'POST', `/api/channels/${general.id}/messages`, { body });
+    await alice.page.waitForTimeout(2000);
+    await harness('START nats');
+    await sameAsApi(missed);
+    await api('alice', 'POST', `/api/channels/${general.id}/messages`, { body: 'after NATS came back' });
+    await sameAsApi(['after NATS came back']);
   });
 
   await step('edit, reaction, thread reply and delete reach the other tab live', async () => {
@@ -589,4 +678,7 @@ try {
   console.log('all browser checks passed');
 } finally {
   await browser.close();
+  // Stop reading the harness's stdin, or it would keep node running.
+  await harnessLines?.return?.();
+  process.stdin.destroy();
 }
