@@ -109,7 +109,7 @@ async function person(who, options = {}) {
     if (m.type() !== 'error') return;
     const where = m.location().url || '';
     // The 404 pages this test opens on purpose are logged by the browser as failed loads.
-    if (/no-such-channel|\/secret$|\/m\/[0-9a-f-]+$/.test(where) && /404/.test(m.text())) return;
+    if (/no-such-channel|no-such-community|\/secret$|\/m\/[0-9a-f-]+$/.test(where) && /404/.test(m.text())) return;
     // And the page that refuses a channel name in use, which the test submits on purpose.
     if (/\/browse\/[^/]+\/channels$/.test(where) && /409/.test(m.text())) return;
     // As is the refusal of the unknown command the test types on purpose (the page shows
@@ -634,6 +634,54 @@ try {
     assert.equal(await messagesIn(plain.page).filter({ hasText: 'sent without javascript' }).count(), 1);
     await bob.page.locator('#messages article.msg', { hasText: 'sent without javascript' }).waitFor({ timeout: WAIT });
     await plain.context.close();
+  });
+
+  await step('the switcher lists both communities of a person in two, and reaches the other from the keyboard', async () => {
+    const second = await api('alice', 'POST', '/api/communities', { name: 'Second Team' });
+    const invite = await api('alice', 'POST', `/api/communities/${second.id}/invites`, {});
+    await api('bob', 'POST', `/api/invites/${invite.code}/accept`);
+    const secondGeneral = (await api('bob', 'GET', '/api/channels')).channels
+      .find((c) => c.community_id === second.id && c.name === 'general');
+    await bob.page.goto(urlOf('general'));
+    const page = bob.page;
+    assert.deepEqual(await page.locator('.switcher .switch-link .name').allInnerTexts(), [community.name, 'Second Team']);
+    const here = page.locator(`#switch-${community.id}`);
+    const there = page.locator(`#switch-${second.id}`);
+    assert.equal(await here.getAttribute('aria-current'), 'true');
+    assert.equal(await there.getAttribute('aria-current'), null);
+    assert.equal(await page.locator(`#side-${secondGeneral.id}`).count(), 0, 'only the current community\'s channels');
+    // A message in the other community marks it unread, live, and counts the mention.
+    await api('alice', 'POST', `/api/channels/${secondGeneral.id}/messages`, { body: 'over in the second team, @bob' });
+    await there.locator('.unread-dot').waitFor({ state: 'visible', timeout: WAIT });
+    await there.locator('.mention-badge', { hasText: '1' }).waitFor({ timeout: WAIT });
+    await shot(page, 'switcher-desktop-light');
+    // Tab reaches the switcher; Enter goes to the community's default channel.
+    await page.evaluate(() => document.activeElement?.blur());
+    for (let i = 0; i < 10; i += 1) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate((id) => document.activeElement?.id === id, `switch-${second.id}`)) break;
+    }
+    assert.equal(await page.evaluate(() => document.activeElement?.id), `switch-${second.id}`, 'the switcher is reached with Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`**/c/${second.slug}/general`);
+    await page.locator('#messages article.msg', { hasText: 'over in the second team' }).waitFor({ timeout: WAIT });
+    assert.equal(await there.getAttribute('aria-current'), 'true');
+    assert.equal(await there.locator('.unread-dot').isVisible(), false);
+    await page.locator(`#side-${secondGeneral.id}.current`).waitFor({ timeout: WAIT });
+    assert.equal(await page.locator(`#side-${general.id}`).count(), 0);
+    // The community is remembered: / and a DM keep to it.
+    await page.goto(base);
+    await page.waitForURL(`**/c/${second.slug}/general`);
+    await page.goto(`${base}/dm/new`);
+    assert.equal(await page.locator(`#switch-${second.id}`).getAttribute('aria-current'), 'true');
+    await page.click(`#switch-${community.id}`);
+    await page.waitForURL(urlOf('general'));
+    await page.goto(base);
+    await page.waitForURL(urlOf('general'));
+    // A community one is not in is not found.
+    const response = await page.goto(`${base}/c/no-such-community`);
+    assert.equal(response.status(), 404);
+    await page.goto(urlOf('general'));
   });
 
   await step('screenshots: light and dark, desktop and phone', async () => {

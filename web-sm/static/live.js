@@ -345,8 +345,29 @@ document.addEventListener('click', (event) => {
 
 // ------------------------------------------------------------------ the sidebar
 
-function bumpBadge(channelId, seq, mentionsMe) {
+/** Positions already counted on the switcher, by channel (its channels are not listed). */
+const switcherSeen = new Map();
+
+/** Marks another community in the switcher unread (and counts a mention of me). */
+function bumpCommunity(tab, channelId, seq, mentionsMe) {
+  if (seq <= (switcherSeen.get(channelId) || 0)) return;
+  switcherSeen.set(channelId, seq);
+  tab.classList.add('unread');
+  tab.querySelector('.unread-dot').hidden = false;
+  if (mentionsMe) {
+    const mention = tab.querySelector('.mention-badge');
+    mention.textContent = String(Number(mention.textContent || 0) + 1);
+    mention.hidden = false;
+  }
+}
+
+function bumpBadge(channelId, seq, mentionsMe, communityId) {
   const link = document.getElementById(`side-${channelId}`);
+  const tab = communityId && document.getElementById(`switch-${communityId}`);
+  if (!link && tab && !tab.classList.contains('current')) {
+    bumpCommunity(tab, channelId, seq, mentionsMe);
+    return;
+  }
   if (!link) {
     refreshSidebar();
     return;
@@ -468,7 +489,7 @@ function handle(event) {
       else if (data.author_id !== me) {
         const article = fromHtml(event.html || '');
         const mentioned = (article?.dataset.mentions || '').split(' ');
-        bumpBadge(data.channel_id, data.seq, mentioned.includes(myName) || (article && 'mentionsAll' in article.dataset));
+        bumpBadge(data.channel_id, data.seq, mentioned.includes(myName) || (article && 'mentionsAll' in article.dataset), event.community_id);
       }
       break;
     case 'message.edited':
