@@ -142,6 +142,80 @@ async function shot(page, name) {
 
 const messagesIn = (page) => page.locator('#messages article.msg');
 
+/** Set just before a sign-in the test expects to be refused. */
+let expectSignInRefusal = false;
+
+/**
+ * The gateway's own pages, as someone not signed in sees them: sign-in and sign-up (the
+ * first run's while nobody owns a community yet), light and dark, desktop and phone;
+ * their styles from the gateway itself, nothing from another origin, every input
+ * labelled, focus visible, no serious accessibility violation.
+ */
+async function gatewayPages(firstRun) {
+  const tag = firstRun ? 'first-run' : 'gateway';
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const offsite = [];
+  page.on('request', (r) => {
+    if (!r.url().startsWith(base)) offsite.push(r.url());
+  });
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const where = m.location().url || '';
+    if (expectSignInRefusal && /\/login$/.test(where) && /40[13]/.test(m.text())) {
+      expectSignInRefusal = false;
+      return;
+    }
+    problems.push(`${tag}: console error at ${where}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`${tag}: page error: ${e.message}`));
+
+  async function check(name) {
+    const sheets = await page.evaluate(() => [...document.styleSheets].map((s) => s.href));
+    assert.deepEqual(sheets, [`${base}/auth/static/gateway.css`], `${name}: the gateway's own stylesheet`);
+    const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input:not([type=hidden])')]
+      .filter((i) => i.labels.length === 0).map((i) => i.name));
+    assert.deepEqual(unlabelled, [], `${name}: every input has a label`);
+    await page.locator('input[name=username]').focus();
+    assert.equal(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle), 'solid', `${name}: focus is visible`);
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const [size, width, height] of [['desktop', 1280, 800], ['phone', 390, 844]]) {
+        await page.setViewportSize({ width, height });
+        assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), `${name}: nothing wider than a ${size}`);
+        await shot(page, `${tag}-${name}-${size}-${scheme}`);
+      }
+      const result = await new AxeBuilder({ page }).analyze();
+      const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`), [], `axe (${name}, ${scheme})`);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+
+  await page.goto(`${base}/login`);
+  assert.equal(await page.locator('h1').innerText(), 'Sign in');
+  assert.equal(await page.locator('.first-run').count(), firstRun ? 1 : 0, 'the first run is offered while nobody owns a community');
+  await check('signin');
+  await page.goto(`${base}/signup`);
+  assert.equal(await page.locator('h1').innerText(), firstRun ? 'Create the first community' : 'Sign up');
+  assert.equal(await page.locator('#community').count(), firstRun ? 1 : 0);
+  await check('signup');
+  if (!firstRun) {
+    await page.goto(`${base}/login`);
+    await page.fill('#username', 'alice');
+    await page.fill('#password', 'not her password');
+    expectSignInRefusal = true;
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    await page.locator('.error[role=alert]').waitFor({ timeout: WAIT });
+    assert.equal(await page.inputValue('#username'), 'alice', 'the name is kept');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, `${tag}-signin-error-phone-light`);
+  }
+  assert.deepEqual(offsite, [], 'nothing loads from another origin');
+  await context.close();
+}
+
 async function step(name, body) {
   const started = Date.now();
   try {
@@ -154,6 +228,11 @@ async function step(name, body) {
 }
 
 try {
+  // First, while nobody owns a community yet (alice is an admin, not an owner).
+  await step('the first-run sign-in and sign-up pages look like the app, light and dark, desktop and phone', async () => {
+    await gatewayPages(true);
+  });
+
   const alice = await person('alice');
   const bob = await person('bob');
 
@@ -682,6 +761,11 @@ try {
     const response = await page.goto(`${base}/c/no-such-community`);
     assert.equal(response.status(), 404);
     await page.goto(urlOf('general'));
+  });
+
+  await step('the sign-in and sign-up pages look like the app, and a refusal is plain', async () => {
+    // alice owns the second community now: the first run is over.
+    await gatewayPages(false);
   });
 
   await step('screenshots: light and dark, desktop and phone', async () => {
