@@ -1,7 +1,10 @@
 //! The gateway's own HTML pages (sign-in, sign-up, messages), rendered with minijinja,
 //! autoescaped, with no inline scripts.
 
-use axum::http::StatusCode;
+use std::sync::LazyLock;
+
+use axum::extract::Path;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::Environment;
 use serde::Serialize;
@@ -17,6 +20,58 @@ const TEMPLATES: [(&str, &str); 4] = [
     ("signup.html", include_str!("../templates/signup.html")),
     ("message.html", include_str!("../templates/message.html")),
 ];
+
+/// The pages' stylesheet and icon, compiled into the binary and served by the gateway
+/// itself at `/auth/static/<name>`: the sign-in page must not depend on web-sm (or any
+/// other origin) being up.
+const ASSETS: [(&str, &str, &str); 2] = [
+    (
+        "gateway.css",
+        "text/css; charset=utf-8",
+        include_str!("../static/gateway.css"),
+    ),
+    (
+        "icon.svg",
+        "image/svg+xml",
+        include_str!("../static/icon.svg"),
+    ),
+];
+
+/// Each asset's ETag, a hash of its text: a changed file is fetched again.
+static ETAGS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    ASSETS
+        .iter()
+        .map(|(_, _, body)| format!("\"{}\"", &blake3::hash(body.as_bytes()).to_hex()[..16]))
+        .collect()
+});
+
+/// `GET /auth/static/{name}`.
+pub async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {
+    let Some(index) = ASSETS.iter().position(|(n, _, _)| *n == name) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let (_, content_type, body) = ASSETS[index];
+    let tag = ETAGS[index].clone();
+    let cache = [
+        (
+            header::CACHE_CONTROL,
+            "public, max-age=300, must-revalidate".to_owned(),
+        ),
+        (header::ETAG, tag.clone()),
+    ];
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == tag.as_bytes())
+    {
+        return (StatusCode::NOT_MODIFIED, cache).into_response();
+    }
+    (
+        [(header::CONTENT_TYPE, content_type.to_owned())],
+        cache,
+        body,
+    )
+        .into_response()
+}
 
 impl Default for Pages {
     fn default() -> Self {
@@ -94,5 +149,64 @@ mod tests {
         assert!(html.contains("&lt;script&gt;"), "{html}");
         assert!(!html.contains("\"><b>"), "{html}");
         assert!(!html.contains("<script"), "no inline scripts: {html}");
+    }
+    /// Every visible input of the sign-in and sign-up pages has a label of its own, and
+    /// the pages load their stylesheet from the gateway, not from any other origin.
+    #[test]
+    fn inputs_are_labelled_and_styles_are_our_own() {
+        let pages = Pages::new();
+        for (name, first_run) in [
+            ("login.html", false),
+            ("login.html", true),
+            ("signup.html", false),
+            ("signup.html", true),
+        ] {
+            let html = pages
+                .env
+                .get_template(name)
+                .unwrap()
+                .render(minijinja::context! { first_run, local_accounts => true })
+                .unwrap();
+            assert!(
+                html.contains(r#"<link rel="stylesheet" href="/auth/static/gateway.css">"#),
+                "{html}"
+            );
+            assert!(
+                !html.contains("http://") && !html.contains("https://"),
+                "{html}"
+            );
+            let inputs = html.matches("<input").count();
+            let hidden = html.matches(r#"type="hidden""#).count();
+            let labels = html.matches("<label for=").count();
+            assert_eq!(
+                inputs - hidden,
+                labels,
+                "{name} (first run {first_run}): {html}"
+            );
+            for id in html.split(r#"<input id=""#).skip(1) {
+                let id = id.split('"').next().unwrap();
+                assert!(
+                    html.contains(&format!(r#"<label for="{id}">"#)),
+                    "{id}: {html}"
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn the_stylesheet_is_served_and_revalidated() {
+        let response = asset(Path("gateway.css".into()), HeaderMap::new()).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "text/css; charset=utf-8"
+        );
+        let tag = response.headers()[header::ETAG].clone();
+        let mut again = HeaderMap::new();
+        again.insert(header::IF_NONE_MATCH, tag);
+        let response = asset(Path("gateway.css".into()), again).await;
+        assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
+        let response = asset(Path("../Cargo.toml".into()), HeaderMap::new()).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
     }
 }

@@ -4,10 +4,15 @@
 // and passes: AJET_BASE (the gateway), AJET_ALICE and AJET_BOB (session tokens of two
 // members of the default community, alice an admin of it), AJET_SCREENSHOTS (a folder the run keeps) and
 // AJET_CHROMIUM (the browser). Exits non-zero with a sentence naming the first failure.
+//
+// To stop and start parts of the stack with the browsers open, it prints `AJET_KILL web-sm`
+// (or `AJET_START web-sm`, `AJET_KILL nats`, `AJET_START nats`) on a line of its own and
+// waits for the harness to answer `done` on stdin.
 
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium } from 'playwright-core';
 
@@ -18,6 +23,26 @@ const executablePath = process.env.AJET_CHROMIUM || '/usr/bin/chromium';
 const WAIT = 10_000;
 
 mkdirSync(shots, { recursive: true });
+
+// ---------------------------------------------------------------------------- the harness
+
+let harnessLines = null;
+/** Asks the Rust harness to do `command` (e.g. `KILL web-sm`) and waits until it has. */
+async function harness(command) {
+  harnessLines ??= createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+  console.log(`AJET_${command}`);
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the harness did not answer ${command} within 60 s`)), 60_000);
+  });
+  try {
+    const { value, done } = await Promise.race([harnessLines.next(), late]);
+    if (done) throw new Error(`the harness closed stdin instead of answering ${command}`);
+    if (value.trim() !== 'done') throw new Error(`the harness could not ${command}: ${value}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 // ---------------------------------------------------------------------------- the api
 
@@ -70,6 +95,8 @@ const browser = await chromium.launch({
 const problems = [];
 /** Set just before the test sends a command it expects to be refused. */
 let expectRefusal = false;
+/** Set while web-sm is down on purpose: the stream's failed loads are expected then. */
+let outage = false;
 
 async function person(who, options = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
@@ -82,7 +109,7 @@ async function person(who, options = {}) {
     if (m.type() !== 'error') return;
     const where = m.location().url || '';
     // The 404 pages this test opens on purpose are logged by the browser as failed loads.
-    if (/no-such-channel|\/secret$|\/m\/[0-9a-f-]+$/.test(where) && /404/.test(m.text())) return;
+    if (/no-such-channel|no-such-community|\/secret$|\/m\/[0-9a-f-]+$/.test(where) && /404/.test(m.text())) return;
     // And the page that refuses a channel name in use, which the test submits on purpose.
     if (/\/browse\/[^/]+\/channels$/.test(where) && /409/.test(m.text())) return;
     // As is the refusal of the unknown command the test types on purpose (the page shows
@@ -91,6 +118,9 @@ async function person(who, options = {}) {
       expectRefusal = false;
       return;
     }
+    // The stream refused by the gateway while web-sm is down on purpose, and a typing
+    // signal that was on its way when it went.
+    if (outage && (/\/events(\/typing)?(\?|$)/.test(where) || /EventSource/.test(m.text()))) return;
     problems.push(`${who}: console error at ${where}: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`${who}: page error: ${e.message}`));
@@ -112,6 +142,80 @@ async function shot(page, name) {
 
 const messagesIn = (page) => page.locator('#messages article.msg');
 
+/** Set just before a sign-in the test expects to be refused. */
+let expectSignInRefusal = false;
+
+/**
+ * The gateway's own pages, as someone not signed in sees them: sign-in and sign-up (the
+ * first run's while nobody owns a community yet), light and dark, desktop and phone;
+ * their styles from the gateway itself, nothing from another origin, every input
+ * labelled, focus visible, no serious accessibility violation.
+ */
+async function gatewayPages(firstRun) {
+  const tag = firstRun ? 'first-run' : 'gateway';
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const offsite = [];
+  page.on('request', (r) => {
+    if (!r.url().startsWith(base)) offsite.push(r.url());
+  });
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const where = m.location().url || '';
+    if (expectSignInRefusal && /\/login$/.test(where) && /40[13]/.test(m.text())) {
+      expectSignInRefusal = false;
+      return;
+    }
+    problems.push(`${tag}: console error at ${where}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`${tag}: page error: ${e.message}`));
+
+  async function check(name) {
+    const sheets = await page.evaluate(() => [...document.styleSheets].map((s) => s.href));
+    assert.deepEqual(sheets, [`${base}/auth/static/gateway.css`], `${name}: the gateway's own stylesheet`);
+    const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input:not([type=hidden])')]
+      .filter((i) => i.labels.length === 0).map((i) => i.name));
+    assert.deepEqual(unlabelled, [], `${name}: every input has a label`);
+    await page.locator('input[name=username]').focus();
+    assert.equal(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle), 'solid', `${name}: focus is visible`);
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const [size, width, height] of [['desktop', 1280, 800], ['phone', 390, 844]]) {
+        await page.setViewportSize({ width, height });
+        assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), `${name}: nothing wider than a ${size}`);
+        await shot(page, `${tag}-${name}-${size}-${scheme}`);
+      }
+      const result = await new AxeBuilder({ page }).analyze();
+      const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`), [], `axe (${name}, ${scheme})`);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+
+  await page.goto(`${base}/login`);
+  assert.equal(await page.locator('h1').innerText(), 'Sign in');
+  assert.equal(await page.locator('.first-run').count(), firstRun ? 1 : 0, 'the first run is offered while nobody owns a community');
+  await check('signin');
+  await page.goto(`${base}/signup`);
+  assert.equal(await page.locator('h1').innerText(), firstRun ? 'Create the first community' : 'Sign up');
+  assert.equal(await page.locator('#community').count(), firstRun ? 1 : 0);
+  await check('signup');
+  if (!firstRun) {
+    await page.goto(`${base}/login`);
+    await page.fill('#username', 'alice');
+    await page.fill('#password', 'not her password');
+    expectSignInRefusal = true;
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    await page.locator('.error[role=alert]').waitFor({ timeout: WAIT });
+    assert.equal(await page.inputValue('#username'), 'alice', 'the name is kept');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, `${tag}-signin-error-phone-light`);
+  }
+  assert.deepEqual(offsite, [], 'nothing loads from another origin');
+  await context.close();
+}
+
 async function step(name, body) {
   const started = Date.now();
   try {
@@ -124,6 +228,11 @@ async function step(name, body) {
 }
 
 try {
+  // First, while nobody owns a community yet (alice is an admin, not an owner).
+  await step('the first-run sign-in and sign-up pages look like the app, light and dark, desktop and phone', async () => {
+    await gatewayPages(true);
+  });
+
   const alice = await person('alice');
   const bob = await person('bob');
 
@@ -228,6 +337,65 @@ try {
     await bob.page.fill('#composer-text', '');
     await bob.page.dispatchEvent('#composer-text', 'input');
     await alice.page.locator('#typing:empty').waitFor({ timeout: WAIT });
+  });
+
+  /** The ids of the messages of `channelId` the api holds, oldest first, threads left out. */
+  async function apiIds(channelId) {
+    const page = await api('alice', 'GET', `/api/channels/${channelId}/messages?limit=200`);
+    return page.messages.filter((m) => !m.parent_id).map((m) => `m-${m.id}`);
+  }
+  const pageIds = (page) => messagesIn(page).evaluateAll((all) => all.map((a) => a.id));
+
+  /** Both pages show exactly the api's messages of #general, in its order, once each. */
+  async function sameAsApi(bodies) {
+    for (const page of [alice.page, bob.page]) {
+      for (const body of bodies) {
+        await page.locator('#messages article.msg', { hasText: body }).waitFor({ timeout: 40_000 });
+      }
+      const shown = await messagesIn(page).locator('.body').allInnerTexts();
+      assert.deepEqual(shown.filter((b) => bodies.includes(b)), bodies, 'each missed message once, in order');
+      assert.deepEqual(await pageIds(page), await apiIds(general.id), 'the page holds what the api holds');
+    }
+  }
+
+  await step('web-sm is killed and restarted under both pages: what was missed arrives once, in order', async () => {
+    const connection = (page) => page.locator('#connection');
+    outage = true;
+    await harness('KILL web-sm');
+    for (const page of [alice.page, bob.page]) {
+      await connection(page).filter({ hasText: 'reconnecting' }).waitFor({ timeout: 20_000 });
+    }
+    await shot(alice.page, 'reconnecting-desktop-light');
+    const missed = ['missed while web-sm was down 1', 'missed while web-sm was down 2', 'missed while web-sm was down 3'];
+    await api('bob', 'POST', `/api/channels/${general.id}/messages`, { body: missed[0] });
+    await api('alice', 'POST', `/api/channels/${general.id}/messages`, { body: missed[1] });
+    await api('bob', 'POST', `/api/channels/${general.id}/messages`, { body: missed[2] });
+    // Long enough that the page's first retries are refused and it waits longer.
+    await alice.page.waitForTimeout(4000);
+    await harness('START web-sm');
+    await sameAsApi(missed);
+    outage = false;
+    for (const page of [alice.page, bob.page]) {
+      // "Reconnected." for a moment, then nothing.
+      await page.waitForFunction(() => {
+        const line = document.getElementById('connection');
+        return line.dataset.state === 'live' && line.textContent === '';
+      }, null, { timeout: WAIT });
+    }
+    // And the stream carries what comes next.
+    await api('bob', 'POST', `/api/channels/${general.id}/messages`, { body: 'after web-sm came back' });
+    await sameAsApi(['after web-sm came back']);
+  });
+
+  await step('NATS is stopped and started under both pages: what was posted meanwhile arrives once, in order', async () => {
+    await harness('KILL nats');
+    const missed = ['posted while NATS was down 1', 'posted while NATS was down 2'];
+    for (const body of missed) await api('bob', 'POST', `/api/channels/${general.id}/messages`, { body });
+    await alice.page.waitForTimeout(2000);
+    await harness('START nats');
+    await sameAsApi(missed);
+    await api('alice', 'POST', `/api/channels/${general.id}/messages`, { body: 'after NATS came back' });
+    await sameAsApi(['after NATS came back']);
   });
 
   await step('edit, reaction, thread reply and delete reach the other tab live', async () => {
@@ -547,6 +715,59 @@ try {
     await plain.context.close();
   });
 
+  await step('the switcher lists both communities of a person in two, and reaches the other from the keyboard', async () => {
+    const second = await api('alice', 'POST', '/api/communities', { name: 'Second Team' });
+    const invite = await api('alice', 'POST', `/api/communities/${second.id}/invites`, {});
+    await api('bob', 'POST', `/api/invites/${invite.code}/accept`);
+    const secondGeneral = (await api('bob', 'GET', '/api/channels')).channels
+      .find((c) => c.community_id === second.id && c.name === 'general');
+    await bob.page.goto(urlOf('general'));
+    const page = bob.page;
+    assert.deepEqual(await page.locator('.switcher .switch-link .name').allInnerTexts(), [community.name, 'Second Team']);
+    const here = page.locator(`#switch-${community.id}`);
+    const there = page.locator(`#switch-${second.id}`);
+    assert.equal(await here.getAttribute('aria-current'), 'true');
+    assert.equal(await there.getAttribute('aria-current'), null);
+    assert.equal(await page.locator(`#side-${secondGeneral.id}`).count(), 0, 'only the current community\'s channels');
+    // A message in the other community marks it unread, live, and counts the mention.
+    await api('alice', 'POST', `/api/channels/${secondGeneral.id}/messages`, { body: 'over in the second team, @bob' });
+    await there.locator('.unread-dot').waitFor({ state: 'visible', timeout: WAIT });
+    await there.locator('.mention-badge', { hasText: '1' }).waitFor({ timeout: WAIT });
+    await shot(page, 'switcher-desktop-light');
+    // Tab reaches the switcher; Enter goes to the community's default channel.
+    await page.evaluate(() => document.activeElement?.blur());
+    for (let i = 0; i < 10; i += 1) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate((id) => document.activeElement?.id === id, `switch-${second.id}`)) break;
+    }
+    assert.equal(await page.evaluate(() => document.activeElement?.id), `switch-${second.id}`, 'the switcher is reached with Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`**/c/${second.slug}/general`);
+    await page.locator('#messages article.msg', { hasText: 'over in the second team' }).waitFor({ timeout: WAIT });
+    assert.equal(await there.getAttribute('aria-current'), 'true');
+    assert.equal(await there.locator('.unread-dot').isVisible(), false);
+    await page.locator(`#side-${secondGeneral.id}.current`).waitFor({ timeout: WAIT });
+    assert.equal(await page.locator(`#side-${general.id}`).count(), 0);
+    // The community is remembered: / and a DM keep to it.
+    await page.goto(base);
+    await page.waitForURL(`**/c/${second.slug}/general`);
+    await page.goto(`${base}/dm/new`);
+    assert.equal(await page.locator(`#switch-${second.id}`).getAttribute('aria-current'), 'true');
+    await page.click(`#switch-${community.id}`);
+    await page.waitForURL(urlOf('general'));
+    await page.goto(base);
+    await page.waitForURL(urlOf('general'));
+    // A community one is not in is not found.
+    const response = await page.goto(`${base}/c/no-such-community`);
+    assert.equal(response.status(), 404);
+    await page.goto(urlOf('general'));
+  });
+
+  await step('the sign-in and sign-up pages look like the app, and a refusal is plain', async () => {
+    // alice owns the second community now: the first run is over.
+    await gatewayPages(false);
+  });
+
   await step('screenshots: light and dark, desktop and phone', async () => {
     await alice.page.goto(urlOf('general'));
     await alice.page.waitForSelector('#composer-text');
@@ -589,4 +810,7 @@ try {
   console.log('all browser checks passed');
 } finally {
   await browser.close();
+  // Stop reading the harness's stdin, or it would keep node running.
+  await harnessLines?.return?.();
+  process.stdin.destroy();
 }

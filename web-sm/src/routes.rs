@@ -16,6 +16,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(ajet_telemetry::health))
         .route("/ready", get(handlers::ready))
         .route("/", get(channel::home))
+        .route("/c/{community}", get(channel::community_home))
         .route(
             "/c/{community}/{channel}",
             get(channel::community_channel).post(channel::post_to_community_channel),

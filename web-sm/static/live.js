@@ -345,8 +345,29 @@ document.addEventListener('click', (event) => {
 
 // ------------------------------------------------------------------ the sidebar
 
-function bumpBadge(channelId, seq, mentionsMe) {
+/** Positions already counted on the switcher, by channel (its channels are not listed). */
+const switcherSeen = new Map();
+
+/** Marks another community in the switcher unread (and counts a mention of me). */
+function bumpCommunity(tab, channelId, seq, mentionsMe) {
+  if (seq <= (switcherSeen.get(channelId) || 0)) return;
+  switcherSeen.set(channelId, seq);
+  tab.classList.add('unread');
+  tab.querySelector('.unread-dot').hidden = false;
+  if (mentionsMe) {
+    const mention = tab.querySelector('.mention-badge');
+    mention.textContent = String(Number(mention.textContent || 0) + 1);
+    mention.hidden = false;
+  }
+}
+
+function bumpBadge(channelId, seq, mentionsMe, communityId) {
   const link = document.getElementById(`side-${channelId}`);
+  const tab = communityId && document.getElementById(`switch-${communityId}`);
+  if (!link && tab && !tab.classList.contains('current')) {
+    bumpCommunity(tab, channelId, seq, mentionsMe);
+    return;
+  }
   if (!link) {
     refreshSidebar();
     return;
@@ -468,7 +489,7 @@ function handle(event) {
       else if (data.author_id !== me) {
         const article = fromHtml(event.html || '');
         const mentioned = (article?.dataset.mentions || '').split(' ');
-        bumpBadge(data.channel_id, data.seq, mentioned.includes(myName) || (article && 'mentionsAll' in article.dataset));
+        bumpBadge(data.channel_id, data.seq, mentioned.includes(myName) || (article && 'mentionsAll' in article.dataset), event.community_id);
       }
       break;
     case 'message.edited':
@@ -562,9 +583,65 @@ function apply(raw, id) {
   handle(event);
 }
 
-function lead() {
-  leading = true;
-  const stream = new EventSource(`/events?after=${encodeURIComponent(String(appliedUpTo))}`);
+// The stream's state, shown in the page while it is anything but live.
+const connection = document.getElementById('connection');
+let connectionState = 'connecting';
+let connectedTimer = 0;
+
+/** Shows the stream's state honestly: nothing while live, a line while it is not. */
+function showConnection(state) {
+  const was = connectionState;
+  connectionState = state;
+  if (!connection) return;
+  clearTimeout(connectedTimer);
+  connection.dataset.state = state;
+  if (state === 'reconnecting') {
+    connection.textContent = 'Connection lost — reconnecting…';
+  } else if (state === 'live' && was === 'reconnecting') {
+    // Say it came back (screen readers hear it too), then get out of the way.
+    connection.textContent = 'Reconnected.';
+    connectedTimer = setTimeout(() => {
+      connection.textContent = '';
+    }, 2000);
+  } else {
+    connection.textContent = '';
+  }
+}
+
+/** Tells this tab and, when it holds the stream for the others, them. */
+function setConnection(state) {
+  if (state === connectionState) return;
+  showConnection(state);
+  bus?.postMessage({ kind: 'status', state });
+}
+
+// A browser's EventSource retries by itself after a dropped connection, but gives up for
+// good (readyState CLOSED) after an error answer — the gateway's 503 while web-sm is down,
+// say. Then this tab opens a new one itself, waiting 1 s, 2 s, 4 s … up to 30 s between
+// tries, and resumes after the last event it applied, so nothing is missed or repeated.
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 30_000;
+let retryDelay = RETRY_FIRST_MS;
+let retryTimer = 0;
+let stream = null;
+
+function openStream() {
+  clearTimeout(retryTimer);
+  retryTimer = 0;
+  stream?.close();
+  stream = new EventSource(`/events?after=${encodeURIComponent(String(appliedUpTo))}`);
+  stream.onopen = () => {
+    retryDelay = RETRY_FIRST_MS;
+    setConnection('live');
+  };
+  stream.onerror = () => {
+    setConnection('reconnecting');
+    // CONNECTING: the browser is retrying on its own, with Last-Event-ID.
+    if (stream.readyState !== EventSource.CLOSED) return;
+    stream = null;
+    retryTimer = setTimeout(openStream, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, RETRY_MAX_MS);
+  };
   stream.onmessage = (message) => {
     const id = message.lastEventId || '';
     apply(message.data, id);
@@ -575,6 +652,15 @@ function lead() {
   };
 }
 
+function lead() {
+  leading = true;
+  openStream();
+  // Back on the network: try now rather than at the end of a long wait.
+  window.addEventListener('online', () => {
+    if (retryTimer) openStream();
+  });
+}
+
 if (list) {
   if (bus) {
     bus.onmessage = ({ data }) => {
@@ -582,9 +668,12 @@ if (list) {
         apply(data.raw, data.id);
       } else if (data.kind === 'missed' && leading) {
         // What the asking tab's page may lack; it drops what it has already, by position.
-        bus.postMessage({ kind: 'replay', to: data.from, events: recent });
+        bus.postMessage({ kind: 'replay', to: data.from, events: recent, state: connectionState });
       } else if (data.kind === 'replay' && data.to === tabId && !leading) {
         for (const e of data.events) apply(e.raw, e.id);
+        showConnection(data.state);
+      } else if (data.kind === 'status' && !leading) {
+        showConnection(data.state);
       }
     };
     // Held until this tab closes; the promise never settles.

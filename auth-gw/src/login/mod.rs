@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/password", post(password::login_json))
         .route("/auth/logout", post(logout::logout))
         .route("/auth/cli", get(cli::cli_login))
+        .route("/auth/static/{name}", get(crate::pages::asset))
 }
 
 /// `Set-Cookie` for a new session: `HttpOnly; SameSite=Strict`, `Secure` unless turned off

@@ -47,7 +47,7 @@ pub async fn browse(
     OriginalUri(uri): OriginalUri,
     Path(slug): Path<String>,
 ) -> Response {
-    show_browse(
+    let response = show_browse(
         &state,
         &viewer.api,
         &uri,
@@ -55,7 +55,8 @@ pub async fn browse(
         NewChannel::default(),
         None,
     )
-    .await
+    .await;
+    super::channel::remembering(&slug, response)
 }
 
 /// `POST /browse/{community}`: joins the channel, then opens it.
@@ -146,7 +147,7 @@ async fn show_browse(
     };
     let mut joinable = view.joinable_channels;
     joinable.sort_by(|a, b| a.name.cmp(&b.name));
-    let side = sidebar(&me, &channels, None);
+    let side = sidebar(&me, &channels, None, Some(slug));
     let (status, error) = match refused {
         Some((status, error)) => (
             StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
@@ -156,6 +157,7 @@ async fn show_browse(
     };
     let ctx = minijinja::context! {
         me => viewer(&me),
+        switcher => side.switcher,
         communities => side.communities,
         dms => side.dms,
         community => minijinja::context! { name => community.name, slug => community.slug },
@@ -184,7 +186,7 @@ pub async fn new_dm(
     viewer: Viewer,
     OriginalUri(uri): OriginalUri,
 ) -> Response {
-    show_new_dm(&state, &viewer.api, &uri, NewDm::default(), None).await
+    show_new_dm(&state, &viewer, &uri, NewDm::default(), None).await
 }
 
 /// `POST /dm/new`: opens (or finds) the DM, then goes there.
@@ -202,13 +204,13 @@ pub async fn start_dm(
         .collect();
     if names.is_empty() {
         let refused = (422, "Name someone to write to.".to_owned());
-        return show_new_dm(&state, &viewer.api, &uri, form, Some(refused)).await;
+        return show_new_dm(&state, &viewer, &uri, form, Some(refused)).await;
     }
     match viewer.api.start_dm(&names).await {
         Ok(channel) => Redirect::to(&shell::url(&channel)).into_response(),
         Err(ajet_sdk::Error::Api { status, body }) if body.error != ErrorCode::Unauthorized => {
             let refused = (status, format!("Not started: {}", body.message));
-            show_new_dm(&state, &viewer.api, &uri, form, Some(refused)).await
+            show_new_dm(&state, &viewer, &uri, form, Some(refused)).await
         }
         Err(err) => api_failed(&state, &uri, &err),
     }
@@ -216,16 +218,17 @@ pub async fn start_dm(
 
 async fn show_new_dm(
     state: &AppState,
-    api: &Client,
+    person: &Viewer,
     uri: &Uri,
     draft: NewDm,
     refused: Option<(u16, String)>,
 ) -> Response {
+    let (api, community) = (&person.api, person.community.as_deref());
     let (me, channels) = match tokio::try_join!(api.me(), api.channels()) {
         Ok(found) => found,
         Err(err) => return api_failed(state, uri, &err),
     };
-    let side = sidebar(&me, &channels, None);
+    let side = sidebar(&me, &channels, None, community);
     let (status, error) = match refused {
         Some((status, error)) => (
             StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
@@ -235,6 +238,7 @@ async fn show_new_dm(
     };
     let ctx = minijinja::context! {
         me => viewer(&me),
+        switcher => side.switcher,
         communities => side.communities,
         dms => side.dms,
         usernames => draft.usernames,

@@ -9,12 +9,12 @@ use ajet_core::dto::{ChannelDto, MeDto, MessageDto};
 use ajet_sdk::{Client, PageCursor};
 use axum::Form;
 use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::{StatusCode, Uri};
+use axum::http::{StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::Viewer;
-use super::shell::{self, sidebar};
+use super::shell::{self, Sidebar, sidebar};
 use super::viewer::sign_in;
 use crate::render::history;
 use crate::state::AppState;
@@ -53,8 +53,13 @@ pub async fn community_channel(
     Path((slug, name)): Path<(String, String)>,
     Query(query): Query<HistoryQuery>,
 ) -> Response {
+    let remember = (viewer.community.as_deref() != Some(slug.as_str())).then(|| slug.clone());
     let pick = Pick::Named { slug, name };
-    show(&state, &viewer.api, &uri, pick, query, Outcome::default()).await
+    let response = show(&state, &viewer, &uri, pick, query, Outcome::default()).await;
+    match remember {
+        Some(slug) => remembering(&slug, response),
+        None => response,
+    }
 }
 
 /// `GET /dm/{id}`.
@@ -67,7 +72,7 @@ pub async fn dm_channel(
 ) -> Response {
     show(
         &state,
-        &viewer.api,
+        &viewer,
         &uri,
         Pick::Dm(id),
         query,
@@ -88,7 +93,7 @@ pub async fn community_permalink(
         around: Some(message),
         ..HistoryQuery::default()
     };
-    show(&state, &viewer.api, &uri, pick, query, Outcome::default()).await
+    show(&state, &viewer, &uri, pick, query, Outcome::default()).await
 }
 
 /// `GET /dm/{id}/m/{message}`: a permalink in a direct message.
@@ -104,7 +109,7 @@ pub async fn dm_permalink(
     };
     show(
         &state,
-        &viewer.api,
+        &viewer,
         &uri,
         Pick::Dm(id),
         query,
@@ -122,7 +127,7 @@ pub async fn post_to_community_channel(
     Form(form): Form<Compose>,
 ) -> Response {
     let pick = Pick::Named { slug, name };
-    post(&state, &viewer.api, &uri, pick, form).await
+    post(&state, &viewer, &uri, pick, form).await
 }
 
 /// `POST /dm/{id}`.
@@ -133,10 +138,11 @@ pub async fn post_to_dm(
     Path(id): Path<String>,
     Form(form): Form<Compose>,
 ) -> Response {
-    post(&state, &viewer.api, &uri, Pick::Dm(id), form).await
+    post(&state, &viewer, &uri, Pick::Dm(id), form).await
 }
 
-/// `GET /`: the first channel the viewer has, or a word on how to get one.
+/// `GET /`: the default channel of the community the viewer was last in (or of their
+/// first), or a word on how to get one.
 pub async fn home(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -144,20 +150,13 @@ pub async fn home(
 ) -> Response {
     match tokio::try_join!(viewer.api.me(), viewer.api.channels()) {
         Ok((me, channels)) => {
+            let remembered = viewer.community.as_deref();
             let first = me
                 .communities
                 .iter()
-                .find_map(|community| {
-                    let mut mine: Vec<&ChannelDto> = channels
-                        .iter()
-                        .filter(|c| c.community_id == Some(community.id) && !c.archived)
-                        .collect();
-                    mine.sort_by(|a, b| a.name.cmp(&b.name));
-                    mine.iter()
-                        .find(|c| c.name.as_deref() == Some("general"))
-                        .or(mine.first())
-                        .copied()
-                })
+                .filter(|c| Some(c.slug.as_str()) == remembered)
+                .chain(&me.communities)
+                .find_map(|community| shell::default_channel(community.id, &channels))
                 .or(channels.first());
             match first {
                 Some(channel) => Redirect::to(&shell::url(channel)).into_response(),
@@ -171,6 +170,39 @@ pub async fn home(
         }
         Err(err) => api_failed(&state, &uri, &err),
     }
+}
+
+/// `GET /c/{community}`: where the community switcher leads — the community's default
+/// channel, or, if the viewer is in none of its channels, the page to browse them.
+pub async fn community_home(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    OriginalUri(uri): OriginalUri,
+    Path(slug): Path<String>,
+) -> Response {
+    let (me, channels) = match tokio::try_join!(viewer.api.me(), viewer.api.channels()) {
+        Ok(found) => found,
+        Err(err) => return api_failed(&state, &uri, &err),
+    };
+    let Some(community) = me.communities.iter().find(|c| c.slug == slug) else {
+        return not_found(&state);
+    };
+    let to = match shell::default_channel(community.id, &channels) {
+        Some(channel) => shell::url(channel),
+        None => format!("/browse/{}", community.slug),
+    };
+    remembering(&community.slug, Redirect::to(&to).into_response())
+}
+
+/// `response`, remembering `slug` as the community the viewer is in when it is a page
+/// they may see.
+pub(super) fn remembering(slug: &str, mut response: Response) -> Response {
+    if (response.status().is_success() || response.status().is_redirection())
+        && let Some(cookie) = shell::remember_community(slug)
+    {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 /// What a form post came to, shown on the page it is answered with.
@@ -198,12 +230,14 @@ impl Default for Outcome {
 
 async fn show(
     state: &AppState,
-    api: &Client,
+    viewer: &Viewer,
     uri: &Uri,
     pick: Pick,
     query: HistoryQuery,
     outcome: Outcome,
 ) -> Response {
+    let api = &viewer.api;
+    let remembered = viewer.community.as_deref();
     // Read before the api is asked: the stream resumes after it, so nothing that happens
     // while the page is built is missed.
     let resume = state.sessions.hub.position();
@@ -218,7 +252,8 @@ async fn show(
         return match around_message(api, channel, around).await {
             Ok(Around::Found(window)) => {
                 let status = outcome.status;
-                let ctx = context(state, &me, &channels, channel, &window, outcome, resume);
+                let side = sidebar(&me, &channels, Some(channel), remembered);
+                let ctx = context(state, &me, side, channel, &window, outcome, resume);
                 page(state, "channel.html", ctx, status)
             }
             Ok(Around::Reply(parent)) => {
@@ -259,7 +294,7 @@ async fn show(
         context(
             state,
             &me,
-            &channels,
+            sidebar(&me, &channels, Some(channel), remembered),
             channel,
             &Window {
                 latest: matches!(cursor, PageCursor::Latest),
@@ -331,16 +366,16 @@ async fn around_message(
 fn context(
     state: &AppState,
     me: &MeDto,
-    channels: &[ChannelDto],
+    side: Sidebar,
     channel: &ChannelDto,
     window: &Window,
     outcome: Outcome,
     resume: u64,
 ) -> minijinja::Value {
     let messages = &window.messages;
-    let side = sidebar(me, channels, Some(channel));
     minijinja::context! {
         me => minijinja::context! { id => me.user.id.to_string(), username => me.user.username },
+        switcher => side.switcher,
         communities => side.communities,
         dms => side.dms,
         channel => minijinja::context! {
@@ -366,7 +401,8 @@ fn context(
     }
 }
 
-async fn post(state: &AppState, api: &Client, uri: &Uri, pick: Pick, form: Compose) -> Response {
+async fn post(state: &AppState, viewer: &Viewer, uri: &Uri, pick: Pick, form: Compose) -> Response {
+    let api = &viewer.api;
     let channels = match api.channels().await {
         Ok(channels) => channels,
         Err(err) => return api_failed(state, uri, &err),
@@ -381,7 +417,7 @@ async fn post(state: &AppState, api: &Client, uri: &Uri, pick: Pick, form: Compo
             draft: form.body,
             ..Outcome::default()
         };
-        return show(state, api, uri, pick, HistoryQuery::default(), failed).await;
+        return show(state, viewer, uri, pick, HistoryQuery::default(), failed).await;
     }
     // A slash command (`//` posts a literal `/`, which the commands route also does).
     let sent = if form.body.starts_with('/') {
@@ -395,7 +431,7 @@ async fn post(state: &AppState, api: &Client, uri: &Uri, pick: Pick, form: Compo
                 notice: markdown,
                 ..Outcome::default()
             };
-            show(state, api, uri, pick, HistoryQuery::default(), answered).await
+            show(state, viewer, uri, pick, HistoryQuery::default(), answered).await
         }
         Ok(_) => Redirect::to(&shell::url(channel)).into_response(),
         Err(ajet_sdk::Error::Api { status, body }) if body.error != ErrorCode::Unauthorized => {
@@ -405,7 +441,7 @@ async fn post(state: &AppState, api: &Client, uri: &Uri, pick: Pick, form: Compo
                 draft: form.body,
                 ..Outcome::default()
             };
-            show(state, api, uri, pick, HistoryQuery::default(), failed).await
+            show(state, viewer, uri, pick, HistoryQuery::default(), failed).await
         }
         Err(err) => api_failed(state, uri, &err),
     }

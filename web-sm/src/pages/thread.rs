@@ -120,9 +120,10 @@ async fn show(
         Err(err) => return api_failed(state, uri, &err),
     };
     let (status, error, draft) = failed.unwrap_or((StatusCode::OK, String::new(), String::new()));
-    let side = sidebar(&me, &channels, Some(&channel));
+    let side = sidebar(&me, &channels, Some(&channel), None);
     let ctx = minijinja::context! {
         me => minijinja::context! { id => me.user.id.to_string(), username => me.user.username },
+        switcher => side.switcher,
         communities => side.communities,
         dms => side.dms,
         channel => minijinja::context! {

@@ -15,6 +15,8 @@ use crate::state::AppState;
 /// session is sent to sign in, and brought back here afterwards.
 pub struct Viewer {
     pub api: Client,
+    /// The community they were last in (its slug, from a cookie), for pages outside any.
+    pub community: Option<String>,
 }
 
 impl FromRequestParts<AppState> for Viewer {
@@ -32,6 +34,7 @@ impl FromRequestParts<AppState> for Viewer {
             .get::<TraceContext>()
             .map_or_else(TraceContext::new, TraceContext::child);
         Ok(Self {
+            community: super::shell::remembered_community(&parts.headers),
             api: api
                 .with_header(TRACEPARENT, &trace.traceparent())
                 .with_header(TRACE_ID, &trace.trace_id),
