@@ -330,7 +330,7 @@ async fn a_file_goes_up_with_a_message_and_comes_back_byte_for_byte(pool: PgPool
         }
     })
     .await
-    .expect("no message.created within 5 s");
+    .unwrap_or_else(|_| panic!("no message.created within 5 s"));
     assert_eq!(announced.attachments, uploaded.attachments);
     let page = alice
         .messages(general, ajet_sdk::PageCursor::Latest, 10)
