@@ -308,6 +308,35 @@ async fn the_tui_chats_live_in_a_real_terminal() -> Result<()> {
     })
     .await?;
 
+    // /upload posts a file with a caption; the message lists it, and `read` shows it.
+    let upload = stack.dir.join("tui-notes.txt");
+    std::fs::write(&upload, "notes from the terminal\n")?;
+    t.keys(&["i"]).await?;
+    t.type_text(&format!("/upload {} the notes", upload.display()))
+        .await?;
+    t.keys(&["Enter"]).await?;
+    t.wait_for("uploaded", |s| {
+        s.contains("📎 tui-notes.txt") && s.contains("24 B · text/plain")
+    })
+    .await?;
+    let out = stack
+        .cli(&bob)?
+        .args(["read", "#general", "-n", "3"])
+        .output()
+        .await?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("alice: the notes"), "{text}");
+    assert!(
+        text.contains("📎 tui-notes.txt (24 B, text/plain)"),
+        "{text}"
+    );
+    // A file that cannot be read: a line in the status bar, nothing sent.
+    t.type_text("/upload /nonexistent/file.txt").await?;
+    t.keys(&["Enter"]).await?;
+    t.wait_for("upload-failed", |s| s.contains("/nonexistent/file.txt"))
+        .await?;
+    t.keys(&["Escape"]).await?;
+
     // q quits (no pane is open) and gives the terminal back as it was.
     t.keys(&["q"]).await?;
     t.wait_for("quit", |s| s.contains("shell$") && !s.contains("● live"))

@@ -67,6 +67,8 @@ pub enum Action {
     NotificationsRead(i64),
     /// A slash command's answer to the caller alone (markdown), or a confirmation.
     CommandAnswer(String),
+    /// A line for the status bar (a finished upload or download).
+    Info(String),
     /// The slash commands the caller may run in a channel, for completion.
     Commands(Vec<String>),
     /// `$EDITOR` closed: the text written, or why it failed.
@@ -125,6 +127,15 @@ pub enum Effect {
         channel: ChannelId,
         text: String,
     },
+    /// Upload the file at `path` and post it with `caption`.
+    Upload {
+        channel: ChannelId,
+        path: std::path::PathBuf,
+        caption: String,
+        parent: Option<MessageId>,
+    },
+    /// Save files into the downloads folder and open the first with the system's opener.
+    OpenFiles(Vec<ajet_core::dto::AttachmentDto>),
     LoadCommands(ChannelId),
     /// Put text on the clipboard (OSC 52, which terminals and tmux pass on).
     Copy(String),

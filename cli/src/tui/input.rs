@@ -112,6 +112,18 @@ pub fn run(s: &mut State, command: Command, fx: &mut Vec<Effect>) {
             }
             _ => error(s, "select a message first (k or ↑)"),
         },
+        Command::OpenFiles => match s.selected_message() {
+            Some(m) if !m.attachments.is_empty() => {
+                let count = m.attachments.len();
+                fx.push(Effect::OpenFiles(m.attachments.clone()));
+                info(
+                    s,
+                    &format!("saving {count} file{}…", if count == 1 { "" } else { "s" }),
+                );
+            }
+            Some(_) => error(s, "this message has no files"),
+            None => error(s, "select a message first (k or ↑)"),
+        },
         Command::CopyLink => match (s.selected_message(), s.current_channel()) {
             (Some(m), Some(c)) => {
                 let link = permalink(&s.server, c, m);
@@ -451,10 +463,25 @@ fn submit(s: &mut State, fx: &mut Vec<Effect>) {
         && !command.starts_with('/')
     {
         if command == "upload" || command.starts_with("upload ") {
-            error(
-                s,
-                "/upload: this server has no file uploads yet, so files cannot be attached",
-            );
+            let parent = match (&s.thread, s.focus) {
+                (Some(t), Focus::Thread) => Some(t.parent.id),
+                _ => None,
+            };
+            match upload_args(&command["upload".len()..]) {
+                Some((path, caption)) => {
+                    info(s, &format!("uploading {}…", path.display()));
+                    fx.push(Effect::Upload {
+                        channel,
+                        path,
+                        caption,
+                        parent,
+                    });
+                }
+                None => error(
+                    s,
+                    "usage: /upload PATH [caption] (quote a path with spaces)",
+                ),
+            }
             return;
         }
         fx.push(Effect::RunCommand { channel, text });
@@ -474,6 +501,30 @@ fn submit(s: &mut State, fx: &mut Vec<Effect>) {
         body,
         parent,
     });
+}
+
+/// The path and caption of `/upload PATH [caption]`: the path quoted with `"` or `'` when
+/// it has spaces, `~/` for the home directory.
+pub(super) fn upload_args(args: &str) -> Option<(std::path::PathBuf, String)> {
+    let args = args.trim_start();
+    let (path, rest) = match args.chars().next()? {
+        quote @ ('"' | '\'') => {
+            let end = args[1..].find(quote)? + 1;
+            (&args[1..end], &args[end + 1..])
+        }
+        _ => match args.split_once(char::is_whitespace) {
+            Some((path, rest)) => (path, rest),
+            None => (args, ""),
+        },
+    };
+    if path.is_empty() {
+        return None;
+    }
+    let path = match path.strip_prefix("~/") {
+        Some(rest) => dirs::home_dir()?.join(rest),
+        None => std::path::PathBuf::from(path),
+    };
+    Some((path, rest.trim().to_owned()))
 }
 
 /// Tab: completes the word before the cursor (`/command`, `@member`, `#channel`,

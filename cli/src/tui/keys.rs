@@ -150,6 +150,7 @@ pub enum Command {
     Delete,
     React,
     CopyLink,
+    OpenFiles,
     Search,
     NextUnread,
     Switcher,
@@ -168,7 +169,7 @@ pub enum Command {
 
 impl Command {
     /// Every command with its config name and what it does, in the order of the help.
-    pub const ALL: [(Command, &'static str, &'static str); 26] = [
+    pub const ALL: [(Command, &'static str, &'static str); 27] = [
         (Command::Down, "down", "next message"),
         (Command::Up, "up", "previous message"),
         (Command::Top, "top", "first message (loads older history)"),
@@ -189,6 +190,11 @@ impl Command {
             Command::CopyLink,
             "copy-link",
             "copy the message's permalink",
+        ),
+        (
+            Command::OpenFiles,
+            "open-files",
+            "save and open the message's files",
         ),
         (Command::Search, "search", "search messages"),
         (
@@ -277,6 +283,7 @@ impl Default for KeyMap {
             ("d", Command::Delete),
             ("+", Command::React),
             ("y", Command::CopyLink),
+            ("o", Command::OpenFiles),
             ("/", Command::Search),
             ("u", Command::NextUnread),
             ("ctrl-k", Command::Switcher),

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use ajet_core::commands::{CommandAnswer, CommandDto};
-use ajet_core::dto::{MessagePage, UserDto};
+use ajet_core::dto::{CreateMessage, MessagePage, UserDto};
 use ajet_core::{ErrorCode, UserId};
 use ajet_sdk::sse::StreamItem;
 use ajet_sdk::{Client, PageCursor};
@@ -309,6 +309,54 @@ async fn perform(client: &Client, tx: &Sender, effect: Effect) -> ajet_sdk::Resu
             CommandAnswer::Ephemeral { markdown } => send(Action::CommandAnswer(markdown)),
             CommandAnswer::Posted { message } => send(Action::Stored(message)),
         },
+        Effect::Upload {
+            channel,
+            path,
+            caption,
+            parent,
+        } => {
+            let file = client.upload(channel, &path, ajet_sdk::quiet).await?;
+            let m = client
+                .post(
+                    channel,
+                    CreateMessage {
+                        body: caption,
+                        idempotency_key: None,
+                        parent_id: parent,
+                        attachments: vec![file.id],
+                    },
+                )
+                .await?;
+            send(Action::Stored(Box::new(m)));
+            send(Action::Info(format!("uploaded {}", file.name)));
+        }
+        Effect::OpenFiles(files) => {
+            let folder = dirs::download_dir()
+                .or_else(|| dirs::home_dir().map(|h| h.join("Downloads")))
+                .unwrap_or_else(|| std::path::PathBuf::from("."));
+            tokio::fs::create_dir_all(&folder)
+                .await
+                .map_err(|err| ajet_sdk::Error::File(format!("{}: {err}", folder.display())))?;
+            let mut saved = Vec::new();
+            for file in &files {
+                saved.push(client.download(file.id, &folder, ajet_sdk::quiet).await?);
+            }
+            let opened = match saved.first() {
+                Some(first) => open_with_system(first).await,
+                None => false,
+            };
+            send(Action::Info(format!(
+                "saved {} to {}{}",
+                saved
+                    .iter()
+                    .filter_map(|p| p.file_name())
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                folder.display(),
+                if opened { "; opened" } else { "" }
+            )));
+        }
         Effect::LoadCommands(channel) => {
             let list = client.commands(channel).await?;
             send(Action::Commands(command_names(&list)));
@@ -320,6 +368,26 @@ async fn perform(client: &Client, tx: &Sender, effect: Effect) -> ajet_sdk::Resu
         | Effect::Quit => {}
     }
     Ok(())
+}
+
+/// Opens `path` with the desktop's opener (`xdg-open`, or `open` on macOS) when there is a
+/// desktop to open it on; whether it was handed over.
+async fn open_with_system(path: &std::path::Path) -> bool {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some()
+    {
+        "xdg-open"
+    } else {
+        return false;
+    };
+    tokio::process::Command::new(opener)
+        .arg(path)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .is_ok()
 }
 
 /// The `/names` of the commands a channel offers, for completion.

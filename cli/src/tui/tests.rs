@@ -572,9 +572,32 @@ fn pastes_commands_and_limits() {
             text: "/away".into()
         }]
     );
-    chars(s, "/upload ./x.png");
+    chars(s, "/upload ./x.png the screenshot");
+    assert_eq!(
+        update(s, key(KeyCode::Enter)),
+        vec![Effect::Upload {
+            channel: f.general,
+            path: "./x.png".into(),
+            caption: "the screenshot".into(),
+            parent: None,
+        }]
+    );
+    assert!(
+        s.status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("uploading ./x.png")
+    );
+    chars(s, "/upload");
     assert_eq!(update(s, key(KeyCode::Enter)), vec![]);
-    assert!(s.status.as_ref().unwrap().text.contains("/upload"));
+    assert!(
+        s.status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("usage: /upload PATH")
+    );
     chars(s, "//slash");
     assert!(update(s, key(KeyCode::Enter)).contains(&Effect::Send {
         channel: f.general,
@@ -990,4 +1013,47 @@ fn files_are_listed_by_name_size_and_type() {
         text.contains("📎 screen.png  3.0 MiB · image/png · 1600×800"),
         "{text}"
     );
+}
+
+#[test]
+fn upload_paths_may_be_quoted_or_start_at_home() {
+    use super::input::upload_args;
+    assert_eq!(
+        upload_args(" \"my file.png\" look at this"),
+        Some(("my file.png".into(), "look at this".into()))
+    );
+    assert_eq!(upload_args(" a.log"), Some(("a.log".into(), String::new())));
+    let (home, _) = upload_args(" ~/x.txt").unwrap();
+    assert!(home.ends_with("x.txt") && home.is_absolute(), "{home:?}");
+    assert_eq!(upload_args(""), None);
+    assert_eq!(upload_args(" \"unterminated"), None);
+}
+
+#[test]
+fn o_saves_the_selected_message_s_files() {
+    let mut f = fixture();
+    let s = &mut f.state;
+    let bob = user("bob");
+    let mut m = message(f.general, 7, &bob, "logs", now());
+    m.attachments = vec![ajet_core::dto::AttachmentDto {
+        id: ajet_core::AttachmentId::new(),
+        name: "build.log".into(),
+        size: 10,
+        media_type: "text/plain".into(),
+        width: None,
+        height: None,
+        url: "/api/attachments/x".into(),
+        thumbnail_url: None,
+    }];
+    let files = m.attachments.clone();
+    update(s, event(Some(f.general), EventData::MessageCreated(m)));
+    update(s, key(KeyCode::Esc));
+    update(s, key(KeyCode::Char('k')));
+    assert_eq!(
+        update(s, key(KeyCode::Char('o'))),
+        vec![Effect::OpenFiles(files)]
+    );
+    update(s, key(KeyCode::Char('k')));
+    assert_eq!(update(s, key(KeyCode::Char('o'))), vec![]);
+    assert!(s.status.as_ref().unwrap().text.contains("no files"));
 }

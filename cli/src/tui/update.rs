@@ -98,6 +98,7 @@ pub fn update(s: &mut State, action: Action) -> Vec<Effect> {
                 list.iter_mut().for_each(|n| n.read = true);
             }
         }
+        Action::Info(text) => info(s, &text),
         Action::CommandAnswer(text) => {
             s.overlay = Some(Overlay::Notice {
                 title: "Only you can see this".into(),
