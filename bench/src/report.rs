@@ -95,6 +95,13 @@ pub struct Results {
     pub download_ratio: Option<f64>,
     pub file_api_rss_mib: Option<f64>,
     pub file_gw_rss_mib: Option<f64>,
+    /// The same on the S3 store, beside a direct PUT and GET to the same server.
+    pub s3_put_mb_s: Option<f64>,
+    pub s3_upload_mb_s: Option<f64>,
+    pub s3_upload_ratio: Option<f64>,
+    pub s3_get_mb_s: Option<f64>,
+    pub s3_download_mb_s: Option<f64>,
+    pub s3_download_ratio: Option<f64>,
 }
 
 /// `value / base` phrased as "N.Nx what", when both are known and base is not zero.
@@ -117,6 +124,16 @@ impl Results {
             && raw > 0.0
         {
             self.download_ratio = Some(round(down / raw, 2));
+        }
+        if let (Some(up), Some(raw)) = (self.s3_upload_mb_s, self.s3_put_mb_s)
+            && raw > 0.0
+        {
+            self.s3_upload_ratio = Some(round(up / raw, 2));
+        }
+        if let (Some(down), Some(raw)) = (self.s3_download_mb_s, self.s3_get_mb_s)
+            && raw > 0.0
+        {
+            self.s3_download_ratio = Some(round(down / raw, 2));
         }
         if let (Some(post), Some(pg)) = (self.post_msgs_per_s, self.pg_tps)
             && pg > 0.0

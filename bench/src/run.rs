@@ -268,6 +268,21 @@ async fn measure(
         results.download_mb_s = Some(round(outcome.download_mb_s, 0));
         results.file_api_rss_mib = Some(round(outcome.api_rss_growth_mib, 1));
         results.file_gw_rss_mib = Some(round(outcome.gw_rss_growth_mib, 1));
+        match std::env::var("AJET_TEST_S3_ENDPOINT") {
+            Ok(endpoint) => {
+                step(&format!(
+                    "(h) files on the S3 store ({endpoint}): the api restarted on a bucket, beside direct PUT and GET"
+                ));
+                let s3 = files::run_s3(stack, &people, plan.file_mib, &endpoint).await?;
+                results.s3_put_mb_s = Some(round(s3.direct_put_mb_s, 0));
+                results.s3_get_mb_s = Some(round(s3.direct_get_mb_s, 0));
+                results.s3_upload_mb_s = Some(round(s3.upload_mb_s, 0));
+                results.s3_download_mb_s = Some(round(s3.download_mb_s, 0));
+            }
+            Err(_) => eprintln!(
+                "    no S3 server given (AJET_TEST_S3_ENDPOINT): the S3 store is not measured"
+            ),
+        }
     }
     people.db.close().await;
     Ok(())

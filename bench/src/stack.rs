@@ -161,6 +161,23 @@ impl Stack {
         })
     }
 
+    /// Restarts the api on its address with `extra` added to its environment (the api is
+    /// stateless: the rest of the stack carries on).
+    pub async fn restart_api_with(
+        &mut self,
+        extra: &[(&'static str, String)],
+    ) -> anyhow::Result<()> {
+        let addr = self.api.addr;
+        let mut env = self.env.clone();
+        env.extend(extra.iter().cloned());
+        let _ = self.api.child.kill().await;
+        self.spawned += 1;
+        let log = format!("ajet-api-{}", self.spawned);
+        self.api = spawn(&self.bin_dir, "ajet-api", addr, &env, &self.dir, &log)?;
+        wait_ready(addr, Duration::from_secs(60)).await?;
+        Ok(())
+    }
+
     /// Starts another instance of `name` on a free port, beside the stack and using it.
     pub fn spawn_extra(&mut self, name: &'static str) -> anyhow::Result<Service> {
         self.spawned += 1;
