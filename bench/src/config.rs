@@ -71,6 +71,7 @@ pub enum Scenario {
     Cold,
     Tui,
     Files,
+    Web,
 }
 
 impl Config {
@@ -129,6 +130,9 @@ pub struct Plan {
     pub tui_starts: usize,
     /// The file moved up and down in (h), in MiB.
     pub file_mib: u64,
+    /// (i): channel pages timed, and idle browser streams held.
+    pub web_pages: usize,
+    pub web_idle_conns: usize,
 }
 
 impl Plan {
@@ -156,6 +160,8 @@ impl Plan {
             tui_frames: 200,
             tui_starts: 5,
             file_mib: 100,
+            web_pages: 300,
+            web_idle_conns: 1_000,
         }
     }
 
@@ -183,6 +189,8 @@ impl Plan {
             tui_frames: 10,
             tui_starts: 1,
             file_mib: 8,
+            web_pages: 20,
+            web_idle_conns: 20,
         }
     }
 

@@ -95,6 +95,21 @@ pub struct Results {
     pub download_ratio: Option<f64>,
     pub file_api_rss_mib: Option<f64>,
     pub file_gw_rss_mib: Option<f64>,
+    // (i) the web client.
+    /// A channel page of 50 messages, asked of web-sm directly.
+    pub web_page_p50_ms: Option<f64>,
+    pub web_page_p99_ms: Option<f64>,
+    /// The page's first load besides Datastar's script, in kB.
+    pub web_first_load_kb: Option<f64>,
+    /// Fan-out to browser streams (`/events`), as (c) to terminal streams.
+    pub web_fanout_p50_ms: Option<f64>,
+    pub web_fanout_p99_ms: Option<f64>,
+    /// `web_fanout_p99_ms / fanout_p99_ms`.
+    pub web_fanout_ratio: Option<f64>,
+    pub web_fanout_sm_cpu_pct: Option<f64>,
+    pub web_fanout_lost: Option<f64>,
+    pub web_idle_conns: Option<f64>,
+    pub web_kib_per_conn: Option<f64>,
     /// The same on the S3 store, beside a direct PUT and GET to the same server.
     pub s3_put_mb_s: Option<f64>,
     pub s3_upload_mb_s: Option<f64>,
@@ -124,6 +139,11 @@ impl Results {
             && raw > 0.0
         {
             self.download_ratio = Some(round(down / raw, 2));
+        }
+        if let (Some(web), Some(tui)) = (self.web_fanout_p99_ms, self.fanout_p99_ms)
+            && tui > 0.0
+        {
+            self.web_fanout_ratio = Some(round(web / tui, 2));
         }
         if let (Some(up), Some(raw)) = (self.s3_upload_mb_s, self.s3_put_mb_s)
             && raw > 0.0
@@ -341,6 +361,30 @@ impl Results {
             Row::new("g tui", "tui_frame_p50_ms (300x100)", self.tui_frame_p50_ms),
             Row::new("g tui", "tui_frame_p99_ms", self.tui_frame_p99_ms)
                 .target(Target::AtMost(5.0)),
+            Row::new(
+                "i web",
+                "web_page_p50_ms (50 messages)",
+                self.web_page_p50_ms,
+            ),
+            Row::new("i web", "web_page_p99_ms", self.web_page_p99_ms).target(Target::AtMost(20.0)),
+            Row::new(
+                "i web",
+                "web_first_load_kb (no Datastar)",
+                self.web_first_load_kb,
+            )
+            .target(Target::AtMost(150.0)),
+            Row::new("i web", "web_fanout_p50_ms", self.web_fanout_p50_ms),
+            Row::new("i web", "web_fanout_p99_ms", self.web_fanout_p99_ms),
+            Row::new(
+                "i web",
+                "web_fanout_ratio (to tui-sm's)",
+                self.web_fanout_ratio,
+            )
+            .target(Target::AtMost(2.0)),
+            Row::new("i web", "web_fanout_sm_cpu_pct", self.web_fanout_sm_cpu_pct),
+            Row::new("i web", "web_fanout_lost", self.web_fanout_lost).target(Target::AtMost(0.0)),
+            Row::new("i web", "web_kib_per_conn (idle)", self.web_kib_per_conn)
+                .target(Target::AtMost(32.0)),
             Row::new("h files", "raw_write_mb_s (fsync)", self.raw_write_mb_s),
             Row::new("h files", "upload_mb_s (gateway)", self.upload_mb_s),
             Row::new("h files", "upload_ratio", self.upload_ratio).target(Target::AtLeast(0.5)),

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::{Config, Scenario};
 use crate::report::Results;
-use crate::scenarios::{cold_start, deliver, files, gateway, idle, post, tui};
+use crate::scenarios::{cold_start, deliver, files, gateway, idle, post, tui, web};
 use crate::setup::Population;
 use crate::stack::Stack;
 use crate::stats::{Epoch, round};
@@ -65,6 +65,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let lost = [
         results.deliver_lost,
         results.fanout_lost,
+        results.web_fanout_lost,
         results.post_errors,
     ];
     if config.smoke && lost.into_iter().flatten().any(|n| n > 0.0) {
@@ -156,6 +157,7 @@ async fn measure(
             rate: plan.deliver_rate,
             messages: plan.deliver_messages,
             direct: config.streams_direct,
+            sm: deliver::Sm::Tui,
         };
         let outcome = deliver::run(stack, &people, spec, epoch).await?;
         eprintln!("    {} deliveries measured", outcome.latencies.count());
@@ -179,6 +181,7 @@ async fn measure(
             rate: plan.fanout_rate,
             messages: plan.fanout_messages,
             direct: config.streams_direct,
+            sm: deliver::Sm::Tui,
         };
         let outcome = deliver::run(stack, &people, spec, epoch).await?;
         eprintln!(
@@ -255,6 +258,48 @@ async fn measure(
         results.tui_first_screen_ms = Some(round(outcome.first_screen.as_secs_f64() * 1000.0, 1));
         results.tui_frame_p50_ms = Some(round(outcome.frames.quantile_ms(0.5), 2));
         results.tui_frame_p99_ms = Some(round(outcome.frames.quantile_ms(0.99), 2));
+    }
+    if config.runs(Scenario::Web) {
+        step(&format!(
+            "(i) web: a channel page of 50 messages, {} times, direct to web-sm; its first load",
+            plan.web_pages
+        ));
+        let page = web::run(stack, &people, plan.web_pages).await?;
+        results.web_page_p50_ms = Some(round(page.render.quantile_ms(0.5), 2));
+        results.web_page_p99_ms = Some(round(page.render.quantile_ms(0.99), 2));
+        results.web_first_load_kb = Some(round(page.first_load_bytes as f64 / 1000.0, 1));
+        step(&format!(
+            "(i) web fan-out: {} messages at {}/s to {} browser streams (/events) of one channel",
+            plan.fanout_messages, plan.fanout_rate, plan.fanout_subscribers
+        ));
+        let spec = deliver::Spec {
+            channel: "webfanout",
+            subscribers: plan.fanout_subscribers,
+            rate: plan.fanout_rate,
+            messages: plan.fanout_messages,
+            direct: config.streams_direct,
+            sm: deliver::Sm::Web,
+        };
+        let outcome = deliver::run(stack, &people, spec, epoch).await?;
+        eprintln!(
+            "    {} deliveries measured; web-sm {:.0}% CPU",
+            outcome.latencies.count(),
+            outcome.sm_cpu_pct
+        );
+        results.web_fanout_p50_ms = Some(round(outcome.latencies.quantile_ms(0.5), 2));
+        results.web_fanout_p99_ms = Some(round(outcome.latencies.quantile_ms(0.99), 2));
+        results.web_fanout_sm_cpu_pct = Some(round(outcome.sm_cpu_pct, 1));
+        results.web_fanout_lost = Some(outcome.expected.saturating_sub(outcome.received) as f64);
+        results.post_errors = Some(results.post_errors.unwrap_or(0.0) + outcome.post_errors as f64);
+        tokio::time::sleep(BETWEEN).await;
+        step(&format!(
+            "(i) idle browser streams: {} on one fresh web-sm",
+            plan.web_idle_conns
+        ));
+        let (conns, kib, _) =
+            idle::streams(stack, &people, plan.web_idle_conns, deliver::Sm::Web).await?;
+        results.web_idle_conns = Some(conns as f64);
+        results.web_kib_per_conn = Some(round(kib, 2));
     }
     if config.runs(Scenario::Files) {
         step(&format!(

@@ -34,8 +34,35 @@ pub struct Spec<'a> {
     /// Messages per second.
     pub rate: f64,
     pub messages: usize,
-    /// Streams straight to tui-sm rather than through the gateway (a diagnostic).
+    /// Streams straight to the session manager rather than through the gateway (a
+    /// diagnostic).
     pub direct: bool,
+    /// Whose streams: the terminal's (`/tui/stream`) or the browser's (`/events`).
+    pub sm: Sm,
+}
+
+/// The session manager a run's streams are held by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sm {
+    Tui,
+    Web,
+}
+
+impl Sm {
+    /// The stream's path through the gateway.
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::Tui => "/tui/stream",
+            Self::Web => "/events",
+        }
+    }
+
+    pub fn service(self, stack: &Stack) -> &crate::stack::Service {
+        match self {
+            Self::Tui => &stack.tui_sm,
+            Self::Web => &stack.web_sm,
+        }
+    }
 }
 
 pub struct Outcome {
@@ -64,14 +91,16 @@ pub async fn run(
 ) -> anyhow::Result<Outcome> {
     let members = &people.users[..spec.subscribers];
     let channel = people.channel(spec.channel, members).await?;
+    let sm = spec.sm.service(stack);
+    let path = spec.sm.path();
     let streams_at = if spec.direct {
-        stack.tui_sm.addr
+        sm.addr
     } else {
         stack.gateway.addr
     };
     let streams: Vec<SseStream> = futures::stream::iter(&people.tokens[..spec.subscribers])
         .map(|token| async move {
-            let mut stream = SseStream::open(streams_at, "/tui/stream", token).await?;
+            let mut stream = SseStream::open(streams_at, path, token).await?;
             stream.connected().await?;
             anyhow::Ok(stream)
         })
@@ -83,7 +112,7 @@ pub async fn run(
     // A session manager finishes opening a stream in the background (it asks the api
     // again for the user's access and contacts): wait until that is done, so that the
     // sending starts on a quiet stack.
-    super::settle(&[stack.api.pid()?, stack.tui_sm.pid()?, stack.gateway.pid()?]).await?;
+    super::settle(&[stack.api.pid()?, sm.pid()?, stack.gateway.pid()?]).await?;
 
     let (sent_tx, sent_rx) = watch::channel(None::<u64>);
     let deadline = tokio::time::Instant::now()
@@ -107,7 +136,7 @@ pub async fn run(
     let watcher = tokio::spawn(watch_bus(bus_events, sent_rx.clone(), deadline, epoch));
 
     let ticks = procfs::ticks_per_second();
-    let (sm_pid, gw_pid) = (stack.tui_sm.pid()?, stack.gateway.pid()?);
+    let (sm_pid, gw_pid) = (sm.pid()?, stack.gateway.pid()?);
     let me = std::process::id();
     let (sm_before, gw_before, me_before) = (
         procfs::cpu_time(sm_pid, ticks)?,

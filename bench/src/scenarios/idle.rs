@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use futures::{StreamExt, TryStreamExt};
 
+use super::deliver::Sm;
 use crate::http::{Conn, SseStream};
 use crate::procfs;
 use crate::setup::Population;
@@ -31,8 +32,30 @@ pub struct Outcome {
 }
 
 pub async fn run(stack: &mut Stack, people: &Population, n: usize) -> anyhow::Result<Outcome> {
+    let (conns, kib_per_conn, opened_per_s) = streams(stack, people, n, Sm::Tui).await?;
+    Ok(Outcome {
+        conns,
+        kib_per_conn,
+        opened_per_s,
+        plain_kib_per_conn: plain(stack, n).await?,
+    })
+}
+
+/// Holds `n` idle streams of `kind` on a fresh session manager of that kind; how many were
+/// held, the KiB each costs, and how fast they opened.
+pub async fn streams(
+    stack: &mut Stack,
+    people: &Population,
+    n: usize,
+    kind: Sm,
+) -> anyhow::Result<(usize, f64, f64)> {
     // A session manager of its own: what it holds is these streams and nothing else.
-    let sm = stack.spawn_extra("ajet-tui-sm")?;
+    let binary = match kind {
+        Sm::Tui => "ajet-tui-sm",
+        Sm::Web => "ajet-web-sm",
+    };
+    let path = kind.path();
+    let sm = stack.spawn_extra(binary)?;
     stack::wait_ready(sm.addr, Duration::from_secs(30)).await?;
     let pid = sm.pid()?;
     let open = |tokens: &[String]| {
@@ -41,7 +64,7 @@ pub async fn run(stack: &mut Stack, people: &Population, n: usize) -> anyhow::Re
         async move {
             futures::stream::iter(tokens)
                 .map(|token| async move {
-                    let mut stream = SseStream::open(addr, "/tui/stream", &token).await?;
+                    let mut stream = SseStream::open(addr, path, &token).await?;
                     stream.connected().await?;
                     anyhow::Ok(stream)
                 })
@@ -67,12 +90,7 @@ pub async fn run(stack: &mut Stack, people: &Population, n: usize) -> anyhow::Re
     drop(held);
     drop(warm);
     sm.kill().await;
-    Ok(Outcome {
-        conns,
-        kib_per_conn,
-        opened_per_s,
-        plain_kib_per_conn: plain(stack, n).await?,
-    })
+    Ok((conns, kib_per_conn, opened_per_s))
 }
 
 /// KiB of resident memory per idle keep-alive connection that asked for `/health` once.

@@ -11,6 +11,7 @@ pub mod gateway;
 pub mod idle;
 pub mod post;
 pub mod tui;
+pub mod web;
 
 use std::time::{Duration, Instant};
 
