@@ -613,6 +613,9 @@ async fn reactions_are_idempotent_and_only_emoji(pool: PgPool) {
             .collect::<Vec<_>>(),
         [("👍", 2, true), ("🎉", 1, true)]
     );
+    // Who reacted, first first (shown on hover).
+    assert_eq!(seen[0].users, ["alice", "bob"]);
+    assert_eq!(seen[1].users, ["bob"]);
     let seen = alice
         .messages(app.general, PageCursor::Latest, 5)
         .await

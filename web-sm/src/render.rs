@@ -164,6 +164,31 @@ pub struct ReactionView {
     pub emoji: String,
     pub count: i64,
     pub mine: bool,
+    /// The people named, one a line, for the page's script to keep up to date.
+    pub users: String,
+    /// `alice, bob and 3 others reacted with 👍`, shown on hover.
+    pub who: String,
+}
+
+/// `alice`, `alice and bob`, `alice, bob and carol`, `alice, bob and 3 others`: the people
+/// who reacted, of `count`, with `names` the first of them.
+pub fn who_reacted(names: &[String], count: i64) -> String {
+    let named = names.len() as i64;
+    let others = count - named;
+    match (names, others) {
+        ([], _) => format!("{count} {}", if count == 1 { "person" } else { "people" }),
+        ([one], 0) => one.clone(),
+        (names, 0) => format!(
+            "{} and {}",
+            names[..names.len() - 1].join(", "),
+            names[names.len() - 1]
+        ),
+        (names, others) => format!(
+            "{} and {others} other{}",
+            names.join(", "),
+            if others == 1 { "" } else { "s" }
+        ),
+    }
 }
 
 impl MessageView {
@@ -227,6 +252,12 @@ impl MessageView {
                     emoji: r.emoji.clone(),
                     count: r.count,
                     mine: r.reacted_by_me,
+                    users: r.users.join("\n"),
+                    who: format!(
+                        "{} reacted with {}",
+                        who_reacted(&r.users, r.count),
+                        r.emoji
+                    ),
                 })
                 .collect(),
             mentions: mentioned.join(" "),
@@ -322,6 +353,17 @@ mod tests {
             reactions: vec![],
             meta: None,
         }
+    }
+
+    #[test]
+    fn who_reacted_reads_as_a_sentence() {
+        let names = |n: &[&str]| n.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(who_reacted(&names(&["alice"]), 1), "alice");
+        assert_eq!(who_reacted(&names(&["alice", "bob"]), 2), "alice and bob");
+        assert_eq!(who_reacted(&names(&["a", "b", "c"]), 3), "a, b and c");
+        assert_eq!(who_reacted(&names(&["a", "b"]), 3), "a, b and 1 other");
+        assert_eq!(who_reacted(&names(&["a", "b"]), 25), "a, b and 23 others");
+        assert_eq!(who_reacted(&[], 2), "2 people");
     }
 
     #[test]

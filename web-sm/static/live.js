@@ -224,6 +224,27 @@ function changeReaction(messageId, emoji, userId, delta) {
     chip.classList.toggle('mine', delta > 0);
     chip.setAttribute('aria-pressed', String(delta > 0));
   }
+  // Who reacted, on hover: the names the server gave, kept up to date where the person
+  // is known on the page.
+  const name = authorName(userId);
+  let names = (chip.dataset.users || '').split('\n').filter(Boolean);
+  if (name && delta > 0 && !names.includes(name) && names.length < NAMED_REACTORS) names.push(name);
+  if (name && delta < 0) names = names.filter((n) => n !== name);
+  chip.dataset.users = names.join('\n');
+  chip.title = `${whoReacted(names, next)} reacted with ${emoji}`;
+}
+
+/** How many of the people who reacted the server names (ReactionDto::NAMED). */
+const NAMED_REACTORS = 20;
+
+/** `alice`, `alice and bob`, `a, b and c`, `a, b and 3 others`, as the server writes it. */
+function whoReacted(names, count) {
+  const others = count - names.length;
+  if (names.length === 0) return `${count} ${count === 1 ? 'person' : 'people'}`;
+  if (others <= 0) {
+    return names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  }
+  return `${names.join(', ')} and ${others} other${others === 1 ? '' : 's'}`;
 }
 
 function react(article, emoji, add) {

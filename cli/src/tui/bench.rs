@@ -143,6 +143,7 @@ pub fn frame_times(
                         emoji: "👍".into(),
                         count: 2,
                         reacted_by_me: false,
+                        users: Vec::new(),
                     }]
                 } else {
                     Vec::new()

@@ -193,11 +193,13 @@ fn fixture() -> Fixture {
             emoji: "👍".into(),
             count: 3,
             reacted_by_me: true,
+            users: Vec::new(),
         },
         ReactionDto {
             emoji: "🎉".into(),
             count: 1,
             reacted_by_me: false,
+            users: Vec::new(),
         },
     ];
     msgs[5].reply_count = 2;
@@ -496,6 +498,7 @@ fn own_reactions_count_once_whichever_arrives_first() {
                 emoji: "🎉".into(),
                 count: 1,
                 reacted_by_me: true,
+                users: Vec::new(),
             }],
         },
     );

@@ -520,6 +520,7 @@ fn react(reactions: &mut Vec<ReactionDto>, emoji: &str, by_me: bool, delta: i64)
             emoji: emoji.to_owned(),
             count: 1,
             reacted_by_me: by_me,
+            users: Vec::new(),
         }),
         None => {}
     }

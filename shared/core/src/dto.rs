@@ -272,6 +272,14 @@ pub struct ReactionDto {
     pub emoji: String,
     pub count: i64,
     pub reacted_by_me: bool,
+    /// Who reacted, first first: the usernames of up to [`ReactionDto::NAMED`] people.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<String>,
+}
+
+impl ReactionDto {
+    /// How many of the people who reacted are named.
+    pub const NAMED: usize = 20;
 }
 
 /// Body of `POST /api/channels/{id}/messages`.

@@ -44,7 +44,7 @@ pub async fn remove(
 }
 
 /// The reactions on `messages`, aggregated per emoji in order of first use, as `me` sees
-/// them.
+/// them, with the first people who reacted named.
 pub async fn for_messages(
     conn: &mut PgConnection,
     messages: &[MessageId],
@@ -54,24 +54,28 @@ pub async fn for_messages(
         return Ok(HashMap::new());
     }
     let ids: Vec<Uuid> = messages.iter().map(MessageId::as_uuid).collect();
-    let rows: Vec<(Uuid, String, i64, bool)> = sqlx::query_as(
-        "SELECT message_id, emoji, count(*), bool_or(user_id = $2)
-         FROM reactions WHERE message_id = ANY($1)
-         GROUP BY message_id, emoji
-         ORDER BY message_id, min(created_at), emoji",
+    let rows: Vec<(Uuid, String, i64, bool, Vec<String>)> = sqlx::query_as(
+        "SELECT r.message_id, r.emoji, count(*), bool_or(r.user_id = $2),
+                (array_agg(u.username ORDER BY r.created_at))[1:$3]
+         FROM reactions r JOIN users u ON u.id = r.user_id
+         WHERE r.message_id = ANY($1)
+         GROUP BY r.message_id, r.emoji
+         ORDER BY r.message_id, min(r.created_at), r.emoji",
     )
     .bind(&ids)
     .bind(me.as_uuid())
+    .bind(ReactionDto::NAMED as i32)
     .fetch_all(conn)
     .await?;
     let mut out: HashMap<MessageId, Vec<ReactionDto>> = HashMap::new();
-    for (message, emoji, count, reacted_by_me) in rows {
+    for (message, emoji, count, reacted_by_me, users) in rows {
         out.entry(MessageId(message))
             .or_default()
             .push(ReactionDto {
                 emoji,
                 count,
                 reacted_by_me,
+                users,
             });
     }
     Ok(out)
