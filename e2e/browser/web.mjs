@@ -538,7 +538,9 @@ try {
     await shot(bob.page, 'thread-desktop-light');
     await alice.page.goto(urlOf('general'));
     const count = alice.page.locator(`#m-${root.id} a.replies`);
-    assert.equal(await count.innerText(), '1 reply');
+    assert.equal(await count.locator('.reply-count').innerText(), '1 reply');
+    // The latest repliers' faces beside the count.
+    assert.deepEqual(await count.locator('.replier').evaluateAll((faces) => faces.map((f) => f.title)), ['alice']);
     await count.click();
     await alice.page.waitForURL(`**/t/${root.id}`);
     await bob.page.goto(urlOf('general'));

@@ -123,6 +123,20 @@ pub struct MessageView {
     pub continued: bool,
     /// Files posted with it: images as thumbnails, the rest as cards.
     pub files: Vec<FileView>,
+    /// The latest people to reply in its thread (at most [`REPLIERS_SHOWN`]).
+    pub repliers: Vec<ReplierView>,
+}
+
+/// Repliers shown beside a thread's reply count.
+pub const REPLIERS_SHOWN: usize = 4;
+
+/// Someone who replied in a thread, as a small avatar.
+#[derive(Debug, Serialize)]
+pub struct ReplierView {
+    pub name: String,
+    pub initial: String,
+    /// Their picture, when it is one of ours.
+    pub avatar_url: Option<String>,
 }
 
 /// One file of a message as the template draws it.
@@ -263,6 +277,24 @@ impl MessageView {
             mentions: mentioned.join(" "),
             mentions_all,
             continued,
+            repliers: m
+                .reply_participants
+                .iter()
+                .take(REPLIERS_SHOWN)
+                .map(|r| ReplierView {
+                    name: r.username.clone(),
+                    initial: r
+                        .username
+                        .chars()
+                        .next()
+                        .map(|c| c.to_uppercase().collect())
+                        .unwrap_or_default(),
+                    avatar_url: r
+                        .avatar_url
+                        .clone()
+                        .filter(|url| url.starts_with("/api/avatars/")),
+                })
+                .collect(),
             files: if m.deleted {
                 Vec::new()
             } else {

@@ -173,7 +173,10 @@ function tombstone(id) {
   article.querySelector('.edit-box')?.remove();
 }
 
-function setReplies(parentId, count) {
+/** Repliers shown beside a reply count, as the server draws them (REPLIERS_SHOWN). */
+const REPLIERS_SHOWN = 4;
+
+function setReplies(parentId, count, repliers) {
   const article = document.getElementById(`m-${parentId}`);
   if (!article) return;
   let line = article.querySelector('.replies');
@@ -185,9 +188,34 @@ function setReplies(parentId, count) {
     line = document.createElement('a');
     line.className = 'replies';
     if (channelUrl) line.href = threadUrl(article);
+    const faces = document.createElement('span');
+    faces.className = 'repliers';
+    faces.setAttribute('aria-hidden', 'true');
+    const label = document.createElement('span');
+    label.className = 'reply-count';
+    line.append(faces, label);
     article.append(line);
   }
-  line.textContent = `${count} ${count === 1 ? 'reply' : 'replies'}`;
+  line.querySelector('.reply-count').textContent = `${count} ${count === 1 ? 'reply' : 'replies'}`;
+  const faces = line.querySelector('.repliers');
+  if (faces && Array.isArray(repliers)) {
+    faces.replaceChildren(...repliers.slice(0, REPLIERS_SHOWN).map((person) => {
+      const face = document.createElement('span');
+      face.className = 'replier';
+      face.title = person.username;
+      if (person.avatar_url?.startsWith('/api/avatars/')) {
+        const img = document.createElement('img');
+        img.src = person.avatar_url;
+        img.alt = '';
+        img.width = 20;
+        img.height = 20;
+        face.append(img);
+      } else {
+        face.textContent = person.username.charAt(0).toUpperCase();
+      }
+      return face;
+    }));
+  }
 }
 
 function changeReaction(messageId, emoji, userId, delta) {
@@ -520,7 +548,7 @@ function handle(event) {
       tombstone(data.message_id);
       break;
     case 'thread.updated':
-      setReplies(data.parent_id, data.reply_count);
+      setReplies(data.parent_id, data.reply_count, data.reply_participants);
       break;
     case 'reaction.added':
       changeReaction(data.message_id, data.emoji, data.user_id, 1);

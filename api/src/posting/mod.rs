@@ -299,7 +299,7 @@ async fn notify(
             &mut targets,
         );
         for (_, user) in messages::participants(conn, &[parent.id]).await? {
-            add(user, NotificationKind::ThreadReply, &mut targets);
+            add(user.id, NotificationKind::ThreadReply, &mut targets);
         }
     }
     let preview: String = message.body.chars().take(200).collect();

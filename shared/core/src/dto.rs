@@ -173,9 +173,9 @@ pub struct MessageDto {
     /// Time of the newest reply, for a thread's parent.
     #[serde(default)]
     pub last_reply_at: Option<DateTime<Utc>>,
-    /// Who replied in the thread, for a thread's parent (first replies first).
+    /// Who replied in the thread, for a thread's parent, the latest repliers first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub reply_participants: Vec<UserId>,
+    pub reply_participants: Vec<Replier>,
     /// Reactions, aggregated per emoji.
     #[serde(default)]
     pub reactions: Vec<ReactionDto>,
@@ -189,6 +189,16 @@ pub struct MessageDto {
     /// Files posted with the message, in the order given.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<AttachmentDto>,
+}
+
+/// Someone who replied in a thread, as the parent shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Replier {
+    pub id: UserId,
+    pub username: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<String>,
 }
 
 /// A file uploaded to a channel, as its readers see it.

@@ -70,7 +70,8 @@ pub enum EventData {
         parent_id: MessageId,
         reply_count: i32,
         last_reply_at: Option<DateTime<Utc>>,
-        reply_participants: Vec<UserId>,
+        /// The latest repliers first.
+        reply_participants: Vec<crate::dto::Replier>,
     },
     #[serde(rename = "reaction.added")]
     ReactionAdded {

@@ -5,7 +5,7 @@
 //! gap-free and follow commit order: a reader paging with `after` can never skip a message
 //! that commits later with a smaller position.
 
-use ajet_core::dto::{AttachmentDto, MessageDto, MessageMeta};
+use ajet_core::dto::{AttachmentDto, MessageDto, MessageMeta, Replier};
 use ajet_core::{ChannelId, CommunityId, EventId, MessageId, UserId};
 
 use chrono::{DateTime, Utc};
@@ -327,27 +327,37 @@ pub async fn refresh_thread(
     .await
 }
 
-/// For each thread parent in `parents`, who replied, in order of their first reply.
+/// Who replied in the threads of `parents` (live replies), the latest repliers first.
 pub async fn participants(
     conn: &mut PgConnection,
     parents: &[MessageId],
-) -> Result<Vec<(MessageId, UserId)>, sqlx::Error> {
+) -> Result<Vec<(MessageId, Replier)>, sqlx::Error> {
     if parents.is_empty() {
         return Ok(Vec::new());
     }
     let ids: Vec<Uuid> = parents.iter().map(MessageId::as_uuid).collect();
-    let rows: Vec<(Uuid, Uuid)> = sqlx::query_as(
-        "SELECT parent_id, author_id FROM messages
-         WHERE parent_id = ANY($1) AND deleted_at IS NULL
-         GROUP BY parent_id, author_id
-         ORDER BY parent_id, min(seq)",
+    let rows: Vec<(Uuid, Uuid, String, Option<String>)> = sqlx::query_as(
+        "SELECT m.parent_id, m.author_id, u.username, u.avatar_url
+         FROM messages m JOIN users u ON u.id = m.author_id
+         WHERE m.parent_id = ANY($1) AND m.deleted_at IS NULL
+         GROUP BY m.parent_id, m.author_id, u.username, u.avatar_url
+         ORDER BY m.parent_id, max(m.seq) DESC",
     )
     .bind(&ids)
     .fetch_all(conn)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(p, u)| (MessageId(p), UserId(u)))
+        .map(|(p, id, username, avatar_url)| {
+            (
+                MessageId(p),
+                Replier {
+                    id: UserId(id),
+                    username,
+                    avatar_url,
+                },
+            )
+        })
         .collect())
 }
 

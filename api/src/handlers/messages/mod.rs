@@ -28,7 +28,7 @@ pub(crate) async fn enrich(
         .filter(|m| m.reply_count > 0)
         .map(|m| m.id)
         .collect();
-    let mut participants: HashMap<MessageId, Vec<UserId>> = HashMap::new();
+    let mut participants: HashMap<MessageId, Vec<ajet_core::dto::Replier>> = HashMap::new();
     for (parent, user) in ajet_db::messages::participants(conn, &parents).await? {
         participants.entry(parent).or_default().push(user);
     }
