@@ -199,12 +199,12 @@ impl Store {
         }
     }
 
-    /// Removes uploads that were cut short (a crash mid-write) and are older than `age`.
-    /// S3 multipart uploads are aborted on failure; an S3 bucket lifecycle rule
-    /// (`AbortIncompleteMultipartUpload`) covers a crash.
+    /// Removes uploads that were cut short (a crash mid-write) and are older than `age`:
+    /// partial files, or unfinished S3 multipart uploads.
     pub async fn sweep_partials(&self, age: Duration) -> io::Result<usize> {
-        let Self::Local(local) = self else {
-            return Ok(0);
+        let local = match self {
+            Self::Local(local) => local,
+            Self::S3(s3) => return s3.abort_stale_uploads(age).await,
         };
         let mut removed = 0;
         let mut entries = match fs::read_dir(local.root.join(PARTIAL_DIR)).await {
@@ -344,6 +344,31 @@ impl S3Store {
         }
         keys.sort();
         Ok(keys)
+    }
+
+    async fn abort_stale_uploads(&self, age: Duration) -> io::Result<usize> {
+        let listed = self
+            .client
+            .list_multipart_uploads()
+            .bucket(&self.bucket)
+            .send()
+            .await
+            .map_err(io::Error::other)?;
+        let cutoff = SystemTime::now() - age;
+        let mut aborted = 0;
+        for upload in listed.uploads() {
+            let started = upload
+                .initiated()
+                .and_then(|t| SystemTime::try_from(*t).ok());
+            if let (Some(key), Some(id), Some(started)) =
+                (upload.key(), upload.upload_id(), started)
+                && started < cutoff
+            {
+                abort_upload(self, key, id).await;
+                aborted += 1;
+            }
+        }
+        Ok(aborted)
     }
 
     async fn upload_part(
