@@ -15,7 +15,8 @@ use serde::Serialize;
 
 use crate::cards::{CardView, SenderView};
 
-const TEMPLATES: [(&str, &str); 10] = [
+const TEMPLATES: [(&str, &str); 11] = [
+    ("attach.html", include_str!("../templates/attach.html")),
     ("base.html", include_str!("../templates/base.html")),
     ("card.html", include_str!("../templates/card.html")),
     ("home.html", include_str!("../templates/home.html")),
