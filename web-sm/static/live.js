@@ -812,6 +812,11 @@ const uploadList = document.getElementById('uploads');
 const attachButton = document.getElementById('attach');
 const fileInput = document.getElementById('composer-files');
 const MAX_FILES = 10;
+/**
+ * The api's upload limit (AJET_MAX_UPLOAD_MB, which web-sm reads too): a larger file is
+ * refused here at once, in the api's words, rather than after it has been sent.
+ */
+const maxUploadMb = Number(fileInput?.dataset.maxMb) || 0;
 /** Pictures larger than this get the file icon, not a preview: decoding them costs too much. */
 const MAX_PREVIEW_BYTES = 20 * 1024 * 1024;
 /**
@@ -989,7 +994,12 @@ function addFiles(files) {
     uploads.push(item);
     uploadList.append(chip);
     drawPreview(item, preview);
-    startUpload(item);
+    if (maxUploadMb && file.size > maxUploadMb * 1024 * 1024) {
+      item.done = Promise.resolve();
+      uploadFailed(item, `the upload is larger than this server accepts (${maxUploadMb} MiB at most)`);
+    } else {
+      startUpload(item);
+    }
   }
   refreshUploads();
 }
