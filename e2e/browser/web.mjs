@@ -10,9 +10,10 @@
 // waits for the harness to answer `done` on stdin.
 
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { deflateSync } from 'node:zlib';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium } from 'playwright-core';
 
@@ -76,6 +77,56 @@ const history = await channel('history', 'a long one');
 
 const urlOf = (name) => `${base}/c/${community.slug}/${name}`;
 
+// ---------------------------------------------------------------------------- files
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(bytes) {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** A size as the page writes it. */
+function humanSize(bytes) {
+  return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+/** A real PNG of `width` × `height`: a diagonal gradient, so a screenshot shows it. */
+function png(width, height) {
+  const chunk = (type, data) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, 'ascii');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // bits per sample
+  header[9] = 2; // RGB
+  const rows = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y += 1) {
+    const row = y * (width * 3 + 1);
+    for (let x = 0; x < width; x += 1) {
+      rows[row + 1 + x * 3] = Math.round((255 * x) / width);
+      rows[row + 2 + x * 3] = 110;
+      rows[row + 3 + x * 3] = Math.round((255 * y) / height);
+    }
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
 // ---------------------------------------------------------------------------- the browser
 
 // playwright gives every launch a fresh, empty profile of its own.
@@ -95,6 +146,8 @@ const browser = await chromium.launch({
 const problems = [];
 /** Set just before the test sends a command it expects to be refused. */
 let expectRefusal = false;
+/** Set just before the test uploads a file the api refuses. */
+let expectUploadRefusal = false;
 /** Set while web-sm is down on purpose: the stream's failed loads are expected then. */
 let outage = false;
 
@@ -116,6 +169,11 @@ async function person(who, options = {}) {
     // its sentence; the browser logs the 400 itself).
     if (/\/api\/commands$/.test(where) && /400/.test(m.text()) && expectRefusal) {
       expectRefusal = false;
+      return;
+    }
+    // And the empty file the test uploads on purpose.
+    if (/\/attachments$/.test(where) && /422/.test(m.text()) && expectUploadRefusal) {
+      expectUploadRefusal = false;
       return;
     }
     // The stream refused by the gateway while web-sm is down on purpose, and a typing
@@ -520,6 +578,175 @@ try {
     await bob.page.emulateMedia({ colorScheme: 'light' });
   });
 
+  await step('alice attaches an image and a text file, sends them with a caption, and bob gets both live', async () => {
+    const page = alice.page;
+    await page.goto(urlOf('general'));
+    await bob.page.goto(urlOf('general'));
+    await page.waitForSelector('#composer-text');
+    const attach = page.locator('#attach');
+    assert.ok(await attach.isVisible(), 'the paperclip shows');
+    assert.equal(await attach.getAttribute('aria-label'), 'Attach files');
+    // The paperclip is reached from the text box with Shift+Tab, and opens the file picker.
+    // (Waited for from here: playwright intercepts the picker only once it has been told to.)
+    const choosing = page.waitForEvent('filechooser', { timeout: WAIT });
+    await page.focus('#composer-text');
+    await page.keyboard.press('Shift+Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'attach', 'the paperclip is reached from the keyboard');
+    await page.keyboard.press('Enter');
+    const chooser = await choosing;
+    assert.ok(chooser.isMultiple(), 'several files can be chosen at once');
+    const log = Buffer.from('build started\nall 412 tests passed\nbuild finished in 2m 14s\n');
+    await chooser.setFiles([{ name: 'build.log', mimeType: 'text/plain', buffer: log }]);
+    const chips = page.locator('#uploads .upload');
+    await page.locator('#uploads .upload.done').waitFor({ timeout: WAIT });
+    assert.equal(await chips.nth(0).locator('.upload-status').innerText(), `${log.length} B`);
+    assert.equal(await chips.nth(0).locator('.upload-remove').getAttribute('aria-label'), 'Remove build.log');
+    // The picture goes up over a slow line, so that its progress shows and the send
+    // below has to wait for it.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 16 * 1024 });
+    const image = png(240, 160);
+    await page.setInputFiles('#composer-files', [{ name: 'gradient.png', mimeType: 'image/png', buffer: image }]);
+    assert.equal(await chips.count(), 2);
+    assert.deepEqual(await chips.locator('.upload-name').allInnerTexts(), ['build.log', 'gradient.png']);
+    await chips.nth(1).locator('.upload-preview canvas').waitFor({ timeout: WAIT });
+    await page.waitForFunction(() => document.querySelector('#uploads .upload.uploading progress')?.value > 0, null, { timeout: WAIT });
+    await page.fill('#composer-text', 'the **build** and its picture');
+    await page.mouse.move(0, 0);
+    await shot(page, 'files-composer-desktop-light');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300); // the sidebar's slide
+    await shot(page, 'files-composer-phone-dark');
+    const axe = await new AxeBuilder({ page }).include('#composer').analyze();
+    const bad = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`), [], 'axe (the composer with files)');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.emulateMedia({ colorScheme: 'light' });
+    // Enter while the picture is still going up: the message leaves once it is up.
+    assert.equal(await chips.filter({ hasText: 'gradient.png' }).locator('.upload-status').innerText(), humanSize(image.length));
+    assert.equal(await page.locator('#uploads .upload.uploading').count(), 1, 'the picture is still uploading');
+    await page.press('#composer-text', 'Enter');
+    assert.equal(await page.locator('#composer.sending').count(), 1, 'the send waits for the upload');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await cdp.detach();
+
+    const sent = (p) => p.locator('#messages article.msg', { hasText: 'the build and its picture' });
+    await sent(bob.page).waitFor({ timeout: 30_000 });
+    await sent(page).waitFor({ timeout: WAIT });
+    assert.equal(await page.inputValue('#composer-text'), '', 'the composer clears');
+    assert.equal(await chips.count(), 0, 'the chips clear after the send');
+    assert.equal(await page.locator('#uploads').isVisible(), false);
+    assert.equal(await messagesIn(bob.page).filter({ hasText: 'the build and its picture' }).count(), 1, 'once');
+    const article = sent(bob.page);
+    const id = await article.getAttribute('id');
+    const thumb = article.locator('.file-image img');
+    assert.equal(await thumb.getAttribute('alt'), 'gradient.png');
+    await thumb.scrollIntoViewIfNeeded();
+    await bob.page.waitForFunction((sel) => document.querySelector(sel)?.naturalWidth > 0, `#${id} .file-image img`, { timeout: WAIT });
+    const card = article.locator('a.file-card');
+    assert.equal(await card.locator('.file-name').innerText(), 'build.log');
+    assert.match(await card.locator('.file-size').innerText(), /^\d+ B · text\/plain/);
+    // The card's link downloads the very bytes, through the gateway, with bob's cookie.
+    const [download] = await Promise.all([bob.page.waitForEvent('download', { timeout: WAIT }), card.click()]);
+    assert.equal(download.suggestedFilename(), 'build.log');
+    assert.deepEqual(readFileSync(await download.path()), log, 'the download is the file alice attached');
+    // And the image opens full size: the same bytes as uploaded.
+    const full = await bob.page.evaluate(async (href) => {
+      const r = await fetch(href);
+      return { status: r.status, bytes: [...new Uint8Array(await r.arrayBuffer())] };
+    }, await article.locator('a.file-image').getAttribute('href'));
+    assert.equal(full.status, 200);
+    assert.deepEqual(Buffer.from(full.bytes), image, 'the full-size image is the one alice attached');
+    await bob.page.evaluate(() => document.activeElement?.blur());
+    await bob.page.mouse.move(0, 0);
+    await bob.page.waitForTimeout(1300); // the new message's highlight fades
+    await shot(bob.page, 'files-message-desktop-light');
+    await bob.page.emulateMedia({ colorScheme: 'dark' });
+    await bob.page.setViewportSize({ width: 390, height: 844 });
+    await bob.page.waitForTimeout(300);
+    await article.scrollIntoViewIfNeeded();
+    await shot(bob.page, 'files-message-phone-dark');
+    await bob.page.setViewportSize({ width: 1280, height: 800 });
+    await bob.page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  await step('a file too large or empty is refused with a sentence, the text stays, and the failed chips are removed', async () => {
+    const page = alice.page;
+    const uploadsSent = [];
+    const count = (r) => {
+      if (r.url().endsWith('/attachments')) uploadsSent.push(r.url());
+    };
+    page.on('request', count);
+    await page.fill('#composer-text', 'here is the whole dump');
+    // The stack runs with AJET_MAX_UPLOAD_MB=1, which web-sm passes to the page: a larger
+    // file is refused at once, in the api's words, without being sent.
+    await page.setInputFiles('#composer-files', [{ name: 'dump.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(2 * 1024 * 1024, 7) }]);
+    const tooLarge = page.locator('#uploads .upload.failed', { hasText: 'dump.bin' });
+    await tooLarge.waitFor({ timeout: WAIT });
+    const error = page.locator('#composer-error');
+    await error.waitFor({ state: 'visible', timeout: WAIT });
+    assert.equal(await error.innerText(), 'dump.bin was not uploaded: the upload is larger than this server accepts (1 MiB at most)');
+    assert.equal(await tooLarge.locator('.upload-status').innerText(), 'Not uploaded');
+    assert.deepEqual(uploadsSent, [], 'a file over the limit is not sent');
+    // One the api refuses: its own sentence.
+    expectUploadRefusal = true;
+    await page.setInputFiles('#composer-files', [{ name: 'empty.txt', mimeType: 'text/plain', buffer: Buffer.alloc(0) }]);
+    const empty = page.locator('#uploads .upload.failed', { hasText: 'empty.txt' });
+    await empty.waitFor({ timeout: WAIT });
+    assert.equal(uploadsSent.length, 1);
+    assert.equal(await error.innerText(), 'empty.txt was not uploaded: empty.txt is empty: there is nothing to upload');
+    assert.equal(await page.inputValue('#composer-text'), 'here is the whole dump', 'the text is kept');
+    await page.mouse.move(0, 0);
+    await shot(page, 'files-too-large-desktop-light');
+    // Sending now says why not, and sends nothing.
+    await page.press('#composer-text', 'Enter');
+    assert.equal(await error.innerText(), 'Not sent: dump.bin was not uploaded: the upload is larger than this server accepts (1 MiB at most). Remove it to send the rest.');
+    assert.equal(await page.inputValue('#composer-text'), 'here is the whole dump');
+    // Removing the failed files takes the error away; the text still sends.
+    await tooLarge.locator('.upload-remove').click();
+    assert.equal(await error.isVisible(), true, 'one failed file is left');
+    await empty.locator('.upload-remove').click();
+    assert.equal(await page.locator('#uploads .upload').count(), 0);
+    assert.equal(await error.isVisible(), false);
+    page.off('request', count);
+    await page.press('#composer-text', 'Enter');
+    const sent = bob.page.locator('#messages article.msg', { hasText: 'here is the whole dump' });
+    await sent.waitFor({ timeout: WAIT });
+    assert.equal(await sent.locator('.files').count(), 0);
+  });
+
+  await step('pasting an image and dropping a file on the channel attach them too, and chips are removed from the keyboard', async () => {
+    const page = alice.page;
+    await page.fill('#composer-text', 'pasted and dropped');
+    await page.evaluate((bytes) => {
+      const paste = new DataTransfer();
+      paste.items.add(new File([new Uint8Array(bytes)], 'image.png', { type: 'image/png' }));
+      document.getElementById('composer-text').dispatchEvent(new ClipboardEvent('paste', { clipboardData: paste, bubbles: true, cancelable: true }));
+    }, [...png(32, 32)]);
+    await page.locator('#uploads .upload.done', { hasText: 'image.png' }).waitFor({ timeout: WAIT });
+    assert.equal(await page.inputValue('#composer-text'), 'pasted and dropped', 'pasting a file leaves the text alone');
+    const drop = await page.evaluateHandle(() => {
+      const data = new DataTransfer();
+      data.items.add(new File(['dropped notes\n'], 'dropped.txt', { type: 'text/plain' }));
+      return data;
+    });
+    await page.dispatchEvent('#scroller', 'dragenter', { dataTransfer: drop });
+    assert.equal(await page.locator('main.dropping').count(), 1, 'the channel says where a drop goes');
+    await page.dispatchEvent('#scroller', 'drop', { dataTransfer: drop });
+    assert.equal(await page.locator('main.dropping').count(), 0);
+    await page.locator('#uploads .upload.done', { hasText: 'dropped.txt' }).waitFor({ timeout: WAIT });
+    // Both go from the keyboard: the focus moves on to the next chip, then to the text.
+    await page.focus('#uploads .upload-remove');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Remove dropped.txt');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'composer-text');
+    assert.equal(await page.locator('#uploads').isVisible(), false);
+    await page.fill('#composer-text', '');
+  });
+
   await step('a thread opens beside its message, and replies arrive live in it and as a count', async () => {
     const root = await api('bob', 'POST', `/api/channels/${general.id}/messages`, { body: 'start a thread here' });
     const rootInAlice = alice.page.locator(`#m-${root.id}`);
@@ -530,9 +757,13 @@ try {
     await rootInAlice.hover();
     await rootInAlice.locator('[data-act=reply]').click();
     await alice.page.waitForURL(`**/t/${root.id}`);
+    // The thread's composer takes files like the channel's.
+    await alice.page.setInputFiles('#composer-files', [{ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('thread notes\n') }]);
+    await alice.page.locator('#uploads .upload.done').waitFor({ timeout: WAIT });
     await alice.page.fill('#composer-text', 'first reply');
     await alice.page.press('#composer-text', 'Enter');
     await bob.page.locator('#messages article.msg', { hasText: 'first reply' }).waitFor({ timeout: WAIT });
+    await bob.page.locator('#messages article.msg', { hasText: 'first reply' }).locator('a.file-card', { hasText: 'notes.txt' }).waitFor({ timeout: WAIT });
     await alice.page.locator('#messages article.msg', { hasText: 'first reply' }).waitFor({ timeout: WAIT });
     assert.equal(await messagesIn(bob.page).filter({ hasText: 'first reply' }).count(), 1);
     await shot(bob.page, 'thread-desktop-light');

@@ -41,6 +41,8 @@ async fn two_people_chat_in_the_browser() -> Result<()> {
     let mut nats = Nats::start().await?;
     let mut stack = Stack::start_with(StackOptions {
         nats_url: Some(nats.url()),
+        // Small enough that the script's 2 MiB file is refused as too large.
+        env: vec![("AJET_MAX_UPLOAD_MB", "1".to_owned())],
         ..StackOptions::default()
     })
     .await?;

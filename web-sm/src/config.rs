@@ -15,6 +15,10 @@ pub struct Config {
     pub addr: SocketAddr,
     #[command(flatten)]
     pub sessions: SessionConfig,
+    /// The api's upload limit, in MiB (the same variable as the api's): the page refuses a
+    /// larger file before sending it, with the api's sentence.
+    #[arg(long, env = "AJET_MAX_UPLOAD_MB", default_value_t = ajet_core::limits::DEFAULT_MAX_UPLOAD_MB)]
+    pub max_upload_mb: u64,
     /// Log format.
     #[arg(long, env = "AJET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
     pub log_format: LogFormat,

@@ -28,7 +28,7 @@ pub async fn serve(config: config::Config) -> anyhow::Result<()> {
         addr: config.addr,
         addr_variable: "AJET_WEB_SM_ADDR",
     };
-    let renderer = Arc::new(render::Renderer::new()?);
+    let renderer = Arc::new(render::Renderer::new()?.with_max_upload_mb(config.max_upload_mb));
     let frames = Arc::new(live::PageFrames::new(renderer.clone()));
     ajet_realtime::run::serve(listen, &config.sessions, frames, |sessions| {
         Ok(router(AppState::new(sessions, renderer)))

@@ -15,7 +15,8 @@ use serde::Serialize;
 
 use crate::cards::{CardView, SenderView};
 
-const TEMPLATES: [(&str, &str); 10] = [
+const TEMPLATES: [(&str, &str); 11] = [
+    ("attach.html", include_str!("../templates/attach.html")),
     ("base.html", include_str!("../templates/base.html")),
     ("card.html", include_str!("../templates/card.html")),
     ("home.html", include_str!("../templates/home.html")),
@@ -44,6 +45,7 @@ impl Renderer {
         for (name, source) in TEMPLATES {
             templates.add_template(name, source)?;
         }
+        templates.add_global("max_upload_mb", ajet_core::limits::DEFAULT_MAX_UPLOAD_MB);
         let mut sanitizer = ammonia::Builder::default();
         sanitizer
             .url_schemes(["http", "https", "mailto"].into())
@@ -56,6 +58,14 @@ impl Renderer {
             templates,
             sanitizer,
         })
+    }
+
+    /// Tells the composer the api's upload limit (`AJET_MAX_UPLOAD_MB`), so that a larger
+    /// file is refused before it is sent.
+    #[must_use]
+    pub fn with_max_upload_mb(mut self, max_upload_mb: u64) -> Self {
+        self.templates.add_global("max_upload_mb", max_upload_mb);
+        self
     }
 
     /// Renders the page template `name`.

@@ -774,7 +774,11 @@ function markRead(messageId) {
 
 const draftKey = channel ? `ajet-draft:${thread || channel}` : null;
 
+/** Whether the error line speaks of a file that failed, not of the text. */
+let errorAboutFiles = false;
+
 function showError(message) {
+  errorAboutFiles = false;
   if (!errorLine) return;
   errorLine.textContent = message;
   errorLine.hidden = !message;
@@ -785,13 +789,32 @@ function fit() {
   textarea.style.height = `${textarea.scrollHeight + 2}px`;
 }
 
+let sending = false;
+
 async function send() {
-  const text = textarea.value;
-  if (!text.trim()) return;
+  if (sending) return;
+  sending = true;
   showError('');
   composer.classList.add('sending');
   try {
+    // Files still on their way: the message leaves when they are up (or one fails).
+    while (uploads.some((u) => u.state === 'uploading')) {
+      await Promise.all(uploads.map((u) => u.done));
+    }
+    const failed = uploads.find((u) => u.state === 'failed');
+    if (failed) {
+      showError(`Not sent: ${failed.name} was not uploaded: ${failed.error}. Remove it to send the rest.`);
+      errorAboutFiles = true;
+      return;
+    }
+    const text = textarea.value;
+    const attachments = uploads.map((u) => u.id);
+    if (!text.trim() && !attachments.length) return;
     if (text.startsWith('/') && !text.startsWith('//')) {
+      if (attachments.length) {
+        showError('Not sent: a command cannot carry files. Remove the files, or start the text with // to send it as a message.');
+        return;
+      }
       const answer = await api('POST', '/api/commands', { channel_id: channel, text });
       if (answer?.kind === 'ephemeral' && ephemeral) {
         ephemeral.textContent = answer.markdown;
@@ -801,12 +824,17 @@ async function send() {
       const bodyText = text.startsWith('//') ? text.slice(1) : text;
       await api('POST', `/api/channels/${channel}/messages`, {
         body: bodyText,
+        ...(attachments.length ? { attachments } : {}),
         idempotency_key: crypto.randomUUID(),
         ...(thread ? { parent_id: thread } : {}),
       });
     }
-    textarea.value = '';
-    localStorage.removeItem(draftKey);
+    // What was typed while the message was on its way stays.
+    if (textarea.value === text) {
+      textarea.value = '';
+      localStorage.removeItem(draftKey);
+    }
+    clearUploads(attachments);
     fit();
     sendTyping(false);
   } catch (error) {
@@ -818,8 +846,266 @@ async function send() {
       showError(`Not sent: ${error.message}`);
     }
   } finally {
+    sending = false;
     composer.classList.remove('sending');
   }
+}
+
+// ------------------------------------------------------------------ files
+
+// Files chosen with the paperclip, pasted into the text box or dropped on the channel
+// upload at once, one request each (so that each has its own progress and its own
+// failure), and wait as chips above the text box until the message carrying them is sent.
+// An upload never posted is swept by the api after a day.
+const uploadList = document.getElementById('uploads');
+const attachButton = document.getElementById('attach');
+const fileInput = document.getElementById('composer-files');
+const MAX_FILES = 10;
+/**
+ * The api's upload limit (AJET_MAX_UPLOAD_MB, which web-sm reads too): a larger file is
+ * refused here at once, in the api's words, rather than after it has been sent.
+ */
+const maxUploadMb = Number(fileInput?.dataset.maxMb) || 0;
+/** Pictures larger than this get the file icon, not a preview: decoding them costs too much. */
+const MAX_PREVIEW_BYTES = 20 * 1024 * 1024;
+/**
+ * The files of the message being written, in the order added: the File, its name, its
+ * state (uploading, done, failed), the attachment id once up, why it failed, a promise
+ * settled when its request ends, the request, and its chip's elements.
+ */
+let uploads = [];
+
+/** A size as the server writes it (ajet_core::files::human_size). */
+function humanSize(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** Shows the chips (or hides the empty list) and lets the text be empty while files wait. */
+function refreshUploads() {
+  uploadList.hidden = uploads.length === 0;
+  textarea.required = uploads.length === 0;
+  composer.classList.toggle('uploading', uploads.some((u) => u.state === 'uploading'));
+}
+
+function setUploadState(item, state, detail) {
+  item.state = state;
+  item.chip.className = `upload ${state}`;
+  item.status.textContent = detail;
+  if (state !== 'uploading') item.progress.hidden = true;
+  refreshUploads();
+}
+
+/**
+ * Draws an image's preview on a canvas: the page's Content-Security-Policy lets no image
+ * load from a blob: or data: address, and a canvas needs none.
+ */
+async function drawPreview(item, box) {
+  if (!item.file.type.startsWith('image/') || item.file.size > MAX_PREVIEW_BYTES) return;
+  if (typeof createImageBitmap !== 'function') return;
+  try {
+    const bitmap = await createImageBitmap(item.file);
+    const canvas = document.createElement('canvas');
+    const side = 96;
+    canvas.width = side;
+    canvas.height = side;
+    const crop = Math.min(bitmap.width, bitmap.height);
+    canvas.getContext('2d').drawImage(
+      bitmap,
+      (bitmap.width - crop) / 2,
+      (bitmap.height - crop) / 2,
+      crop,
+      crop,
+      0,
+      0,
+      side,
+      side,
+    );
+    bitmap.close();
+    box.replaceChildren(canvas);
+    box.classList.add('image');
+  } catch {
+    // Not an image this browser decodes: the file icon stays.
+  }
+}
+
+function removeUpload(item) {
+  item.xhr?.abort();
+  const index = uploads.indexOf(item);
+  uploads = uploads.filter((u) => u !== item);
+  item.chip.remove();
+  refreshUploads();
+  if (errorAboutFiles && !uploads.some((u) => u.state === 'failed')) showError('');
+  // Focus to the next chip's button, or back to the text.
+  const next = uploads[Math.min(index, uploads.length - 1)];
+  (next?.chip.querySelector('.upload-remove') || textarea).focus();
+}
+
+/** Takes away the chips of the files just sent (and only those). */
+function clearUploads(sentIds) {
+  for (const item of uploads.filter((u) => sentIds.includes(u.id))) item.chip.remove();
+  uploads = uploads.filter((u) => !sentIds.includes(u.id));
+  refreshUploads();
+}
+
+function uploadFailed(item, why) {
+  item.error = why;
+  setUploadState(item, 'failed', 'Not uploaded');
+  item.chip.title = why;
+  showError(`${item.name} was not uploaded: ${why}`);
+  errorAboutFiles = true;
+}
+
+function startUpload(item) {
+  const form = new FormData();
+  form.append('file', item.file, item.name);
+  const xhr = new XMLHttpRequest();
+  item.xhr = xhr;
+  item.done = new Promise((resolve) => {
+    xhr.upload.addEventListener('progress', (event) => {
+      if (event.lengthComputable) item.progress.value = Math.round((100 * event.loaded) / event.total);
+    });
+    xhr.addEventListener('load', () => {
+      item.xhr = null;
+      if (xhr.status === 401) {
+        location.assign(`/login?next=${encodeURIComponent(location.pathname)}`);
+      }
+      let json = null;
+      try {
+        json = JSON.parse(xhr.responseText);
+      } catch {
+        json = null;
+      }
+      const stored = xhr.status === 201 && json?.attachments?.[0];
+      if (stored) {
+        item.id = stored.id;
+        setUploadState(item, 'done', humanSize(stored.size));
+      } else {
+        uploadFailed(item, json?.message || `the server answered ${xhr.status}`);
+      }
+      resolve();
+    });
+    xhr.addEventListener('error', () => {
+      item.xhr = null;
+      uploadFailed(item, navigator.onLine ? 'the server cannot be reached' : 'you are offline');
+      resolve();
+    });
+    xhr.addEventListener('abort', () => resolve());
+  });
+  xhr.open('POST', `/api/channels/${channel}/attachments`);
+  xhr.send(form);
+}
+
+/** Adds files to the message being written, and starts uploading them. */
+function addFiles(files) {
+  const chosen = [...files];
+  if (!chosen.length) return;
+  showError('');
+  const room = MAX_FILES - uploads.length;
+  if (chosen.length > room) {
+    showError(`A message carries at most ${MAX_FILES} files: ${chosen.length - Math.max(room, 0)} left out.`);
+  }
+  for (const file of chosen.slice(0, Math.max(room, 0))) {
+    const name = file.name || 'pasted file';
+    const chip = document.createElement('li');
+    const preview = document.createElement('span');
+    preview.className = 'upload-preview';
+    preview.setAttribute('aria-hidden', 'true');
+    preview.textContent = '📄';
+    const label = document.createElement('span');
+    label.className = 'upload-name';
+    label.textContent = name;
+    label.title = name;
+    const status = document.createElement('span');
+    status.className = 'upload-status';
+    status.textContent = humanSize(file.size);
+    const progress = document.createElement('progress');
+    progress.max = 100;
+    progress.value = 0;
+    progress.setAttribute('aria-label', `Uploading ${name}`);
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.className = 'upload-remove';
+    remove.setAttribute('aria-label', `Remove ${name}`);
+    remove.title = 'Remove';
+    remove.textContent = '×';
+    chip.append(preview, label, status, progress, remove);
+    const item = { file, name, state: 'uploading', id: null, error: null, done: null, xhr: null, chip, status, progress };
+    chip.className = 'upload uploading';
+    remove.addEventListener('click', () => removeUpload(item));
+    uploads.push(item);
+    uploadList.append(chip);
+    drawPreview(item, preview);
+    if (maxUploadMb && file.size > maxUploadMb * 1024 * 1024) {
+      item.done = Promise.resolve();
+      uploadFailed(item, `the upload is larger than this server accepts (${maxUploadMb} MiB at most)`);
+    } else {
+      startUpload(item);
+    }
+  }
+  refreshUploads();
+}
+
+/** Whether a drag carries files (not text or a link dragged from the page). */
+function carriesFiles(event) {
+  return [...(event.dataTransfer?.types || [])].includes('Files');
+}
+
+if (composer && textarea && uploadList && attachButton && fileInput && channel) {
+  attachButton.hidden = false;
+  attachButton.addEventListener('click', () => fileInput.click());
+  fileInput.addEventListener('change', () => {
+    addFiles(fileInput.files);
+    // The same file can be chosen again after its chip was removed.
+    fileInput.value = '';
+    textarea.focus();
+  });
+  textarea.addEventListener('paste', (event) => {
+    const files = event.clipboardData?.files;
+    if (!files?.length) return;
+    event.preventDefault();
+    addFiles(files);
+  });
+  // Dropping files anywhere on the channel's column attaches them; the column says so
+  // while they are dragged over it.
+  const zone = composer.closest('.main') || document.body;
+  zone.dataset.drop = composer.dataset.drop || 'Drop files to attach them';
+  let depth = 0;
+  zone.addEventListener('dragenter', (event) => {
+    if (!carriesFiles(event)) return;
+    event.preventDefault();
+    depth += 1;
+    zone.classList.add('dropping');
+  });
+  zone.addEventListener('dragleave', (event) => {
+    if (!carriesFiles(event)) return;
+    depth = Math.max(0, depth - 1);
+    if (!depth) zone.classList.remove('dropping');
+  });
+  zone.addEventListener('drop', (event) => {
+    if (!carriesFiles(event)) return;
+    event.preventDefault();
+    depth = 0;
+    zone.classList.remove('dropping');
+    addFiles(event.dataTransfer.files);
+    textarea.focus();
+  });
+  // A file dropped a little off the column is not opened in place of the page.
+  window.addEventListener('dragover', (event) => {
+    if (!carriesFiles(event)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = zone.contains(event.target) ? 'copy' : 'none';
+  });
+  window.addEventListener('drop', (event) => {
+    if (carriesFiles(event)) event.preventDefault();
+  });
 }
 
 // ------------------------------------------------------------------ completion
@@ -973,7 +1259,7 @@ if (composer && textarea) {
   textarea.addEventListener('input', () => {
     fit();
     // A refusal is about the text as it was: editing it puts the refusal away.
-    if (errorLine && !errorLine.hidden) showError('');
+    if (errorLine && !errorLine.hidden && !errorAboutFiles) showError('');
     if (textarea.value) {
       localStorage.setItem(draftKey, textarea.value);
       sendTyping(true);
