@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use ajet_core::ErrorCode;
+use ajet_core::limits::MAX_API_BODY_BYTES;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::{Extension, Router};
@@ -22,9 +23,6 @@ use crate::handlers::{
 };
 use crate::openapi;
 use crate::state::AppState;
-
-/// Largest request body: a message of 16,000 four-byte characters with room to spare.
-const BODY_LIMIT: usize = 256 * 1024;
 
 /// The api with its middleware. `/health` and `/ready` are the operators' probes of this
 /// process, outside `/api` and so outside the document.
@@ -40,7 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ready", get(health::ready))
         .nest(openapi::PREFIX, api)
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(DefaultBodyLimit::max(MAX_API_BODY_BYTES))
         .layer(axum::middleware::from_fn(ajet_telemetry::trace_requests))
         .with_state(state)
 }

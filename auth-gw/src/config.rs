@@ -13,6 +13,11 @@ pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "AJET_GW_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
+    /// The largest upload, in MiB, as the api is told: a larger announced upload is
+    /// refused here before any of it is read.
+    #[arg(long, env = "AJET_MAX_UPLOAD_MB", default_value_t = ajet_core::limits::DEFAULT_MAX_UPLOAD_MB,
+          value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub max_upload_mb: u64,
     /// The api, which serves `/api/*`; several instances comma-separated.
     #[arg(long, env = "AJET_API_URL", default_value = "http://127.0.0.1:8081", value_parser = upstream, value_delimiter = ',', num_args = 1..)]
     pub api_url: Vec<Uri>,

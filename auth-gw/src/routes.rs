@@ -53,6 +53,11 @@ fn limit_key(identity: &Identity) -> Key {
 /// Authenticates what needs it, rate-limits, then proxies.
 async fn gateway(State(state): State<AppState>, req: Request) -> Response {
     let service = Service::for_path(req.uri().path());
+    if service == Service::Api
+        && let Some(refused) = too_large(&state, &req)
+    {
+        return refused;
+    }
     let ip = client_ip(&req);
     let presents_token = ajet_edge::presented_token(req.headers()).is_some();
     let needs_session = service.requires_session() && !is_public(&req);
@@ -79,6 +84,34 @@ async fn gateway(State(state): State<AppState>, req: Request) -> Response {
         return limits::too_many(wait);
     }
     proxy::forward(&state, service, req).await
+}
+
+/// A 413 for an api request whose announced body is larger than the api takes at its
+/// path. Refused here, before any of it is read: the api would refuse it too, but
+/// closing a connection with a body still arriving can cost the answer on its way back.
+fn too_large(state: &AppState, req: &Request) -> Option<Response> {
+    let len: u64 = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    let path = req.uri().path();
+    let limit = ajet_core::limits::api_body_limit(path, state.settings.max_upload_bytes);
+    if len <= limit {
+        return None;
+    }
+    let message = if path.ends_with("/attachments") {
+        format!(
+            "the upload is larger than this server accepts ({} MiB at most)",
+            state.settings.max_upload_bytes / (1024 * 1024)
+        )
+    } else {
+        format!("the body is {len} bytes; this route accepts at most {limit}")
+    };
+    Some(ErrorResponse::new(ajet_core::ErrorCode::PayloadTooLarge, message).into_response())
 }
 
 /// Api routes anyone may call: the OpenAPI document.

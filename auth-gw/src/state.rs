@@ -62,6 +62,8 @@ pub struct Settings {
     pub local_accounts: bool,
     /// Whether the client's address is the last X-Forwarded-For entry (behind a proxy).
     pub trust_proxy: bool,
+    /// The api's upload limit, in bytes (`AJET_MAX_UPLOAD_MB`).
+    pub max_upload_bytes: u64,
 }
 
 impl AppState {
@@ -94,6 +96,7 @@ impl AppState {
                 cookie_secure: config.cookie_secure(),
                 local_accounts: config.local_accounts,
                 trust_proxy: config.trust_proxy,
+                max_upload_bytes: config.max_upload_mb.saturating_mul(1024 * 1024),
             },
             cors_origins: config.cors_origins.clone(),
         }))

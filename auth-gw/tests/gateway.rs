@@ -777,3 +777,38 @@ async fn the_openapi_document_is_public_and_https_gets_hsts(pool: PgPool) {
         .unwrap();
     assert_eq!(other.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_announced_body_over_the_limit_is_refused_before_it_is_read(pool: PgPool) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let gw = TestGateway::start(pool, &["--max-upload-mb", "1"]).await;
+    let (token, _) = gw.person("ada", false).await;
+    // Headers only: an answer that waited for the 2 MiB would never come.
+    let ask = |path: String, length: u64| {
+        let (base, token) = (gw.base.clone(), token.clone());
+        async move {
+            let addr = base.trim_start_matches("http://").to_owned();
+            let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+            let head = format!(
+                "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+                 Content-Type: multipart/form-data; boundary=x\r\n\
+                 Content-Length: {length}\r\nConnection: close\r\n\r\n"
+            );
+            conn.write_all(head.as_bytes()).await.unwrap();
+            let mut answer = vec![0u8; 4096];
+            let n = tokio::time::timeout(Duration::from_secs(5), conn.read(&mut answer))
+                .await
+                .expect("no answer before the body was sent")
+                .unwrap();
+            String::from_utf8_lossy(&answer[..n]).into_owned()
+        }
+    };
+    let upload = format!("/api/channels/{}/attachments", gw.general);
+    let answer = ask(upload, 2 * 1024 * 1024).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("\"payload_too_large\""), "{answer}");
+    assert!(answer.contains("1 MiB at most"), "{answer}");
+    let message = format!("/api/channels/{}/messages", gw.general);
+    let answer = ask(message, 10 * 1024 * 1024).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+}

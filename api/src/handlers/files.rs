@@ -3,6 +3,7 @@
 
 use ajet_core::dto::{AvatarDto, Scope, UploadedDto};
 use ajet_core::files::{content_disposition, shown_inline};
+use ajet_core::limits::{MAX_AVATAR_BYTES, MULTIPART_SLACK_BYTES as MULTIPART_SLACK};
 use ajet_core::{AttachmentId, ChannelId, ErrorBody, ErrorCode, UserId, WebhookId};
 use ajet_db::attachments::Attachment;
 use axum::Json;
@@ -23,10 +24,6 @@ use crate::files::upload::{self, store_failed, too_large};
 use crate::handlers::identity::common::require_manager;
 use crate::state::AppState;
 
-/// Room for the multipart framing around an upload's bytes.
-const MULTIPART_SLACK: u64 = 64 * 1024;
-/// Largest picture accepted for an avatar, in bytes.
-const MAX_AVATAR_BYTES: usize = 10 * 1024 * 1024;
 /// Every file response: never sniffed into something else, never run as a page of ours.
 const FILE_CSP: &str =
     "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'";
