@@ -561,6 +561,33 @@ async fn uploads_never_posted_are_removed_after_a_day(pool: PgPool, driver: Driv
     assert_eq!(response.status(), 200);
     let response = get(&setup, &token, &format!("/api/attachments/{old}"), &[]).await;
     assert_eq!(response.status(), 404);
+
+    // Taken off the composer: the uploader removes it at once; nobody else can, and a
+    // posted file goes with its message only.
+    let (bob, _, bob_token) = setup.person("bob").await;
+    let remove = |token: &str, id: AttachmentId| {
+        let request = reqwest::Client::new()
+            .delete(setup.app.url(&format!("/api/attachments/{id}")))
+            .bearer_auth(token);
+        async move { request.send().await.unwrap().status() }
+    };
+    assert_eq!(remove(&bob_token, fresh).await, StatusCode::NOT_FOUND);
+    assert_eq!(remove(&token, fresh).await, StatusCode::NO_CONTENT);
+    assert_eq!(remove(&token, fresh).await, StatusCode::NOT_FOUND);
+    let response = get(&setup, &token, &format!("/api/attachments/{fresh}"), &[]).await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(setup.sweep().await, 1);
+    assert!(setup.keys().await.is_empty(), "{:?}", setup.keys().await);
+    let posted = upload_ok(
+        &setup,
+        &bob_token,
+        setup.app.general,
+        "p.txt",
+        b"p".to_vec(),
+    )
+    .await;
+    post_files(&bob, setup.app.general, "", &[posted]).await;
+    assert_eq!(remove(&bob_token, posted).await, StatusCode::CONFLICT);
 }
 
 async fn a_failed_insert_leaves_nothing_behind(pool: PgPool, driver: Driver) {

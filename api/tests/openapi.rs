@@ -74,6 +74,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/channels/{channel_id}/purge"),
     ("post", "/api/channels/{channel_id}/attachments"),
     ("get", "/api/attachments/{attachment_id}"),
+    ("delete", "/api/attachments/{attachment_id}"),
     ("get", "/api/attachments/{attachment_id}/thumbnail"),
     ("get", "/api/avatars/{avatar_id}"),
     ("put", "/api/me/avatar"),

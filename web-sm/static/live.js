@@ -938,6 +938,8 @@ async function drawPreview(item, box) {
 
 function removeUpload(item) {
   item.xhr?.abort();
+  // Stored already: let the server drop it now rather than at its daily sweep.
+  if (item.id) api('DELETE', `/api/attachments/${item.id}`).catch(() => {});
   const index = uploads.indexOf(item);
   uploads = uploads.filter((u) => u !== item);
   item.chip.remove();

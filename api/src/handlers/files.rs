@@ -40,7 +40,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
                 .routes(routes!(set_webhook_avatar))
                 .layer(DefaultBodyLimit::disable()),
         )
-        .routes(routes!(download_attachment))
+        .routes(routes!(download_attachment, delete_attachment))
         .routes(routes!(download_thumbnail))
         .routes(routes!(get_avatar))
 }
@@ -139,6 +139,46 @@ pub async fn download_attachment(
         },
     )
     .await
+}
+
+/// Removes a file its uploader has not posted yet (taken off the composer before sending).
+/// A posted file goes with its message: delete the message instead.
+#[utoipa::path(
+    delete,
+    path = "/attachments/{attachment_id}",
+    tag = "files",
+    security(("bearer" = [])),
+    params(("attachment_id" = AttachmentId, Path, description = "The attachment.")),
+    responses(
+        (status = 204, description = "Removed; its bytes go within minutes."),
+        (status = 400, description = "The path could not be read.", body = ErrorBody),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks `files:write`.", body = ErrorBody),
+        (status = 404, description = "No such file of the caller's.", body = ErrorBody),
+        (status = 409, description = "The file is posted: delete its message instead.", body = ErrorBody),
+    ),
+)]
+#[tracing::instrument(skip_all, fields(user.id = %user.id, attachment.id = %attachment_id))]
+pub async fn delete_attachment(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParam(attachment_id): PathParam<AttachmentId>,
+) -> Result<StatusCode> {
+    user.require(Scope::FilesWrite)?;
+    let mut conn = state.db.acquire().await?;
+    let attachment = ajet_db::attachments::get(&mut conn, attachment_id)
+        .await?
+        .filter(|a| a.deleted_at.is_none() && a.uploader_id == user.id)
+        .ok_or_else(no_such_file)?;
+    if attachment.message_id.is_some()
+        || !ajet_db::attachments::discard_unposted(&mut conn, attachment_id).await?
+    {
+        return Err(Error::conflict(
+            "the file is posted: delete its message instead",
+        ));
+    }
+    state.files.sweeper.wake();
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// An image's thumbnail: at most 400 pixels on its longer side, JPEG or PNG.

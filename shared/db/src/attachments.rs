@@ -191,6 +191,22 @@ pub async fn attach(
     Ok(())
 }
 
+/// Marks an upload no message has taken deleted (its uploader changed their mind); whether
+/// there was such an upload.
+pub async fn discard_unposted(
+    conn: &mut PgConnection,
+    id: AttachmentId,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE attachments SET deleted_at = now()
+         WHERE id = $1 AND message_id IS NULL AND deleted_at IS NULL",
+    )
+    .bind(id.as_uuid())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Marks every file `user` uploaded deleted and takes them off their messages (account
 /// deletion).
 pub async fn delete_uploads_of(conn: &mut PgConnection, user: UserId) -> Result<(), sqlx::Error> {
