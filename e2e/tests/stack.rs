@@ -313,3 +313,36 @@ async fn the_cli_covers_the_chat_domain() -> Result<()> {
     assert!(!ok && err.contains("before:"), "{err}");
     Ok(())
 }
+
+/// Pages and static files go out gzipped through the gateway to clients that take it; the
+/// event stream never is (an event must leave as soon as it is written).
+#[tokio::test]
+async fn pages_are_gzipped_and_the_stream_is_not() -> Result<()> {
+    let stack = Stack::start().await?;
+    let alice = stack.user("alice").await?;
+    let http = reqwest::Client::builder().no_gzip().build()?;
+    let css = http
+        .get(format!("{}/static/app.css", stack.gateway.url()))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await?;
+    assert_eq!(css.status(), 200);
+    assert_eq!(css.headers()["content-encoding"], "gzip");
+    let page = http
+        .get(format!("{}/", stack.gateway.url()))
+        .bearer_auth(&alice)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await?;
+    assert!(page.status().is_success() || page.status().is_redirection());
+    let stream = http
+        .get(format!("{}/events", stack.gateway.url()))
+        .bearer_auth(&alice)
+        .header("accept-encoding", "gzip")
+        .header("accept", "text/event-stream")
+        .send()
+        .await?;
+    assert_eq!(stream.status(), 200);
+    assert!(stream.headers().get("content-encoding").is_none());
+    Ok(())
+}

@@ -7,14 +7,16 @@ use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use tower_http::compression::CompressionLayer;
 
 use crate::pages::{assets, browse, channel, emoji, thread};
 use crate::state::AppState;
 
+/// The pages and static files go out gzipped to browsers that take it (the first load of a
+/// channel page is mostly HTML and script, which shrink to a fifth); the event stream is
+/// never compressed, so that each event leaves as soon as it is written.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/health", get(ajet_telemetry::health))
-        .route("/ready", get(handlers::ready))
+    let pages = Router::new()
         .route("/", get(channel::home))
         .route("/c/{community}", get(channel::community_home))
         .route(
@@ -42,10 +44,15 @@ pub fn router(state: AppState) -> Router {
         .route("/dm/new", get(browse::new_dm).post(browse::start_dm))
         .route("/emoji", get(emoji::complete))
         .route("/static/{name}", get(assets::asset))
+        .fallback(not_found)
+        .layer(CompressionLayer::new().gzip(true));
+    Router::new()
+        .route("/health", get(ajet_telemetry::health))
+        .route("/ready", get(handlers::ready))
         .route("/events", get(handlers::open_stream))
         .route("/events/typing", post(handlers::typing))
         .route("/events/view", post(handlers::switch_view))
-        .fallback(not_found)
+        .merge(pages)
         .layer(axum::middleware::from_fn(ajet_telemetry::trace_requests))
         .with_state(state)
 }
