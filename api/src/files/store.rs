@@ -18,14 +18,16 @@ use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use axum::body::Body;
 use bytes::{Bytes, BytesMut};
 use tokio::fs::{self, File};
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufWriter};
 use tokio_util::io::ReaderStream;
 
 /// Bytes an S3 upload holds before sending them as one part (S3's smallest part is 5 MiB).
 const PART_BYTES: usize = 8 * 1024 * 1024;
-/// Bytes read from the store at a time for a download (the default, 4 KiB, makes for many
-/// small frames).
-const READ_CHUNK: usize = 64 * 1024;
+/// Bytes read from the store at a time for a download, and gathered before each write of
+/// an upload: each is one trip to the blocking pool, so they are large (tokio's default
+/// of 4 KiB made for many small frames).
+const READ_CHUNK: usize = 256 * 1024;
+const WRITE_BUFFER: usize = 1024 * 1024;
 /// Where the local store writes objects being uploaded, beside the finished ones.
 const PARTIAL_DIR: &str = ".partial";
 
@@ -97,7 +99,7 @@ impl Store {
                 let partials = local.root.join(PARTIAL_DIR);
                 fs::create_dir_all(&partials).await?;
                 let partial = partials.join(uuid::Uuid::new_v4().simple().to_string());
-                let file = File::create(&partial).await?;
+                let file = BufWriter::with_capacity(WRITE_BUFFER, File::create(&partial).await?);
                 Ok(Writer::Local {
                     file,
                     partial,
@@ -399,7 +401,7 @@ impl S3Store {
 /// An object being written.
 pub enum Writer {
     Local {
-        file: File,
+        file: BufWriter<File>,
         partial: PathBuf,
         target: PathBuf,
     },
@@ -466,7 +468,7 @@ impl Writer {
             } => {
                 let done = async {
                     file.flush().await?;
-                    file.sync_data().await?;
+                    file.get_ref().sync_data().await?;
                     if let Some(parent) = target.parent() {
                         fs::create_dir_all(parent).await?;
                     }
