@@ -55,7 +55,7 @@ impl Client {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "file".to_owned());
         let mut sent = 0u64;
-        let stream = ReaderStream::with_capacity(file, 64 * 1024).map(move |chunk| {
+        let stream = ReaderStream::with_capacity(file, 256 * 1024).map(move |chunk| {
             if let Ok(bytes) = &chunk {
                 sent += bytes.len() as u64;
                 progress.advanced(sent, Some(size));
