@@ -86,6 +86,8 @@ pub struct Results {
     pub tui_frame_p50_ms: Option<f64>,
     pub tui_frame_p99_ms: Option<f64>,
     // (h) files through the gateway to the local store, beside the disk's own speed.
+    /// One loopback TCP hop, for reading the two an upload or download crosses.
+    pub loopback_mb_s: Option<f64>,
     pub raw_write_mb_s: Option<f64>,
     pub raw_read_mb_s: Option<f64>,
     pub upload_mb_s: Option<f64>,
@@ -385,6 +387,7 @@ impl Results {
             Row::new("i web", "web_fanout_lost", self.web_fanout_lost).target(Target::AtMost(0.0)),
             Row::new("i web", "web_kib_per_conn (idle)", self.web_kib_per_conn)
                 .target(Target::AtMost(32.0)),
+            Row::new("h files", "loopback_mb_s (one TCP hop)", self.loopback_mb_s),
             Row::new("h files", "raw_write_mb_s (fsync)", self.raw_write_mb_s),
             Row::new("h files", "upload_mb_s (gateway)", self.upload_mb_s),
             Row::new("h files", "upload_ratio", self.upload_ratio).target(Target::AtLeast(0.5)),

@@ -307,6 +307,7 @@ async fn measure(
             plan.file_mib
         ));
         let outcome = files::run(stack, &people, plan.file_mib).await?;
+        results.loopback_mb_s = Some(round(outcome.loopback_mb_s, 0));
         results.raw_write_mb_s = Some(round(outcome.raw_write_mb_s, 0));
         results.raw_read_mb_s = Some(round(outcome.raw_read_mb_s, 0));
         results.upload_mb_s = Some(round(outcome.upload_mb_s, 0));

@@ -27,6 +27,9 @@ pub struct S3Outcome {
 }
 
 pub struct Outcome {
+    /// The same bytes over one loopback TCP connection into a reader that drops them: what
+    /// a single hop costs on this machine, for reading the two of the gateway and the api.
+    pub loopback_mb_s: f64,
     pub raw_write_mb_s: f64,
     pub raw_read_mb_s: f64,
     pub upload_mb_s: f64,
@@ -38,6 +41,37 @@ pub struct Outcome {
 
 fn mb_s(bytes: u64, took: Duration) -> f64 {
     bytes as f64 / 1_000_000.0 / took.as_secs_f64()
+}
+
+/// `size` bytes written in `chunk`s over one loopback connection to a reader that drops
+/// them; the time until the reader has them all.
+async fn loopback(chunk: &[u8], size: u64) -> anyhow::Result<Duration> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let reader = tokio::spawn(async move {
+        let (mut conn, _) = listener.accept().await?;
+        let mut buffer = vec![0u8; CHUNK];
+        let mut read = 0u64;
+        loop {
+            let n = conn.read(&mut buffer).await?;
+            if n == 0 {
+                return anyhow::Ok(read);
+            }
+            read += n as u64;
+        }
+    });
+    let start = Instant::now();
+    let mut conn = tokio::net::TcpStream::connect(addr).await?;
+    for _ in 0..size / chunk.len() as u64 {
+        conn.write_all(chunk).await?;
+    }
+    conn.shutdown().await?;
+    let read = reader.await??;
+    anyhow::ensure!(
+        read == size,
+        "the loopback reader got {read} of {size} bytes"
+    );
+    Ok(start.elapsed())
 }
 
 /// Samples the resident memory of `pids` every 20 ms until dropped; the peaks, in KiB.
@@ -206,6 +240,7 @@ pub async fn run(stack: &Stack, people: &Population, mib: u64) -> anyhow::Result
     }
     let raw_read = start.elapsed();
     anyhow::ensure!(read == size, "read {read} of {size} bytes back");
+    let loopback = loopback(&chunk, size).await?;
 
     let pids = vec![stack.api.pid()?, stack.gateway.pid()?];
     let before: Vec<u64> = pids
@@ -219,6 +254,7 @@ pub async fn run(stack: &Stack, people: &Population, mib: u64) -> anyhow::Result
 
     let growth = |i: usize| peaks[i].saturating_sub(before[i]) as f64 / 1024.0;
     Ok(Outcome {
+        loopback_mb_s: mb_s(size, loopback),
         raw_write_mb_s: mb_s(size, raw_write),
         raw_read_mb_s: mb_s(size, raw_read),
         upload_mb_s: mb_s(size, upload),
