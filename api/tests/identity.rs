@@ -105,8 +105,33 @@ async fn an_admin_creates_a_bot_whose_scoped_token_works_until_revoked(pool: PgP
         .await;
     assert_eq!(status, 201, "{message}");
     assert_eq!(message["author_username"], "CI-Bot");
-    let (status, _) = bot.get(&format!("/api/channels/{general}/messages")).await;
+    assert_eq!(
+        message["author_bot"], true,
+        "a bot's message says so: {message}"
+    );
+    // A second post takes the batched path (the channel is known by now): marked too.
+    let (status, again) = bot
+        .post(
+            &format!("/api/channels/{general}/messages"),
+            json!({ "body": "deployed again" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{again}");
+    assert_eq!(again["author_bot"], true, "{again}");
+    let (status, page) = bot.get(&format!("/api/channels/{general}/messages")).await;
     assert_eq!(status, 200);
+    let listed = page["messages"].as_array().unwrap();
+    assert!(listed.iter().all(|m| m["author_bot"] == true), "{page}");
+    let (_, mine) = admin
+        .post(
+            &format!("/api/channels/{general}/messages"),
+            json!({ "body": "by a person" }),
+        )
+        .await;
+    assert!(
+        mine.get("author_bot").is_none(),
+        "a person's message carries no flag: {mine}"
+    );
     // Without channels:read the channel list is refused.
     let (status, body) = bot.get("/api/channels").await;
     assert_eq!(status, 403, "{body}");

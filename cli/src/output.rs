@@ -166,6 +166,7 @@ mod tests {
     fn messages_read_as_author_and_body() {
         let m = MessageDto {
             author_avatar_url: None,
+            author_bot: false,
             attachments: Vec::new(),
             id: MessageId::new(),
             channel_id: ChannelId::new(),

@@ -29,14 +29,16 @@ pub struct SenderView {
 
 impl SenderView {
     /// From a webhook's per-message settings, else the author's own picture (`avatar`, a
-    /// path on this server).
-    pub fn new(meta: Option<&MessageMeta>, avatar: Option<&str>) -> Self {
+    /// path on this server); marked a bot when the author is one (`bot`) or a webhook set
+    /// anything.
+    pub fn new(meta: Option<&MessageMeta>, avatar: Option<&str>, bot: bool) -> Self {
         let own = avatar
             .filter(|url| url.starts_with("/api/avatars/"))
             .map(str::to_owned);
         let Some(meta) = meta else {
             return Self {
                 icon_url: own,
+                bot,
                 ..Self::default()
             };
         };

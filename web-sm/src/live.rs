@@ -66,6 +66,7 @@ mod tests {
         let frames = PageFrames::new(Arc::new(Renderer::new().unwrap()));
         let message = MessageDto {
             author_avatar_url: None,
+            author_bot: false,
             attachments: Vec::new(),
             id: MessageId::new(),
             channel_id: ChannelId::new(),

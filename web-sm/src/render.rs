@@ -263,7 +263,11 @@ impl MessageView {
             } else {
                 renderer.markdown(&m.body)
             },
-            sender: SenderView::new(m.meta.as_ref(), m.author_avatar_url.as_deref()),
+            sender: SenderView::new(
+                m.meta.as_ref(),
+                m.author_avatar_url.as_deref(),
+                m.author_bot,
+            ),
             text_html,
             cards,
             edited: m.edited_at.is_some() && !m.deleted,
@@ -378,6 +382,7 @@ mod tests {
     fn message(body: &str) -> MessageDto {
         MessageDto {
             author_avatar_url: None,
+            author_bot: false,
             attachments: Vec::new(),
             id: MessageId::new(),
             channel_id: ChannelId::new(),
@@ -395,6 +400,19 @@ mod tests {
             reactions: vec![],
             meta: None,
         }
+    }
+
+    #[test]
+    fn a_bot_s_plain_message_is_tagged() {
+        let r = Renderer::new().unwrap();
+        let mut m = message("deployed");
+        assert!(!r.message(&m).unwrap().contains("bot-tag"));
+        m.author_bot = true;
+        assert!(
+            r.message(&m)
+                .unwrap()
+                .contains(r#"<span class="bot-tag">bot</span>"#)
+        );
     }
 
     #[test]

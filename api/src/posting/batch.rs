@@ -49,6 +49,7 @@ struct Stored {
     seq: i64,
     author_username: String,
     author_avatar_url: Option<String>,
+    author_bot: bool,
 }
 
 impl Writer {
@@ -95,6 +96,7 @@ impl Writer {
             reactions: Vec::new(),
             meta: post.meta.cloned(),
             author_avatar_url: None,
+            author_bot: false,
             attachments: Vec::new(),
         };
         let event = Envelope::for_channel(
@@ -132,6 +134,7 @@ impl Writer {
         message.seq = stored.seq;
         message.author_username = stored.author_username;
         message.author_avatar_url = stored.author_avatar_url;
+        message.author_bot = stored.author_bot;
         Some(message)
     }
 
@@ -166,6 +169,7 @@ async fn run(db: PgPool, relay: RelayHandle, mut queue: mpsc::Receiver<Job>) {
                         message.seq = row.seq;
                         message.author_username.clone_from(&row.author_username);
                         message.author_avatar_url.clone_from(&row.author_avatar_url);
+                        message.author_bot = row.author_bot;
                     }
                     if let Ok(payload) = serde_json::to_vec(&events[i]) {
                         relay.committed(Committed {
@@ -179,6 +183,7 @@ async fn run(db: PgPool, relay: RelayHandle, mut queue: mpsc::Receiver<Job>) {
                         seq: row.seq,
                         author_username: row.author_username,
                         author_avatar_url: row.author_avatar_url,
+                        author_bot: row.author_bot,
                     });
                 }
             }

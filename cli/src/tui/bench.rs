@@ -124,6 +124,7 @@ pub fn frame_times(
             let author = &people[i % people.len()];
             MessageDto {
                 author_avatar_url: None,
+                author_bot: false,
                 attachments: Vec::new(),
                 id: MessageId::new(),
                 channel_id: id,

@@ -68,6 +68,7 @@ fn message(
 ) -> MessageDto {
     MessageDto {
         author_avatar_url: None,
+        author_bot: false,
         attachments: Vec::new(),
         id: MessageId::new(),
         channel_id: channel,

@@ -186,6 +186,9 @@ pub struct MessageDto {
     /// The author's picture (a path on this server, or an `https` URL).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author_avatar_url: Option<String>,
+    /// Whether the author is a bot: one posting with its token, or a webhook's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub author_bot: bool,
     /// Files posted with the message, in the order given.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<AttachmentDto>,

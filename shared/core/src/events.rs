@@ -280,6 +280,7 @@ mod tests {
     fn message() -> MessageDto {
         MessageDto {
             author_avatar_url: None,
+            author_bot: false,
             attachments: Vec::new(),
             id: MessageId::new(),
             channel_id: ChannelId::new(),

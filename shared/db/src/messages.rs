@@ -35,6 +35,7 @@ pub struct Message {
     pub last_reply_at: Option<DateTime<Utc>>,
     pub meta: Option<Json<MessageMeta>>,
     pub author_avatar_url: Option<String>,
+    pub author_bot: bool,
     pub files: Option<Json<Vec<AttachmentDto>>>,
 }
 
@@ -57,6 +58,7 @@ impl From<Message> for MessageDto {
             reactions: Vec::new(),
             meta: m.meta.map(|Json(meta)| meta),
             author_avatar_url: m.author_avatar_url,
+            author_bot: m.author_bot,
             attachments: m.files.map(|Json(files)| files).unwrap_or_default(),
         }
     }
@@ -95,7 +97,8 @@ pub async fn insert(conn: &mut PgConnection, new: NewMessage<'_>) -> Result<Mess
              UPDATE channel_members SET last_read_seq = (SELECT last_seq FROM bump)
              WHERE channel_id = $2 AND user_id = $3
          )
-         SELECT ins.*, u.username AS author_username, u.avatar_url AS author_avatar_url
+         SELECT ins.*, u.username AS author_username, u.avatar_url AS author_avatar_url,
+                u.kind = 'bot' AS author_bot
          FROM ins JOIN users u ON u.id = ins.author_id",
     )
     .bind(MessageId::new().as_uuid())
@@ -141,6 +144,7 @@ pub struct BatchInserted {
     pub seq: i64,
     pub author_username: String,
     pub author_avatar_url: Option<String>,
+    pub author_bot: bool,
 }
 
 /// Inserts many top-level messages at once, each with its event in the outbox, in one
@@ -214,7 +218,7 @@ pub async fn insert_batch(
              WHERE ch.id = c.channel_id
              RETURNING ch.id, ch.last_seq - c.n AS base
          ), numbered AS (
-             SELECT a.*, u.username, u.avatar_url,
+             SELECT a.*, u.username, u.avatar_url, u.kind = 'bot' AS bot,
                     b.base + row_number() OVER (PARTITION BY a.channel_id ORDER BY a.ord) AS seq
              FROM allowed a
              JOIN bump b ON b.id = a.channel_id
@@ -232,13 +236,15 @@ pub async fn insert_batch(
          ), _events AS (
              INSERT INTO outbox (event_id, subject, payload, traceparent)
              SELECT event_id, subject,
-                    jsonb_set(jsonb_set(jsonb_set(payload, '{data,seq}', to_jsonb(seq)),
+                    jsonb_set(jsonb_set(jsonb_set(jsonb_set(payload, '{data,seq}', to_jsonb(seq)),
                                         '{data,author_username}', to_jsonb(username)),
                               '{data,author_avatar_url}', COALESCE(to_jsonb(avatar_url), 'null')),
+                              '{data,author_bot}', to_jsonb(bot)),
                     traceparent
              FROM numbered
          )
-         SELECT ord, seq, username AS author_username, avatar_url AS author_avatar_url
+         SELECT ord, seq, username AS author_username, avatar_url AS author_avatar_url,
+                bot AS author_bot
          FROM numbered ORDER BY ord",
     )
     .bind(&ids)
@@ -258,7 +264,7 @@ pub async fn insert_batch(
 }
 
 const SELECT: &str = "SELECT m.id, m.channel_id, m.seq, m.author_id, u.username AS author_username,
-        u.avatar_url AS author_avatar_url, m.parent_id, m.body_md, m.created_at, m.edited_at,
+        u.avatar_url AS author_avatar_url, u.kind = 'bot' AS author_bot, m.parent_id, m.body_md, m.created_at, m.edited_at,
         m.deleted_at, m.reply_count, m.last_reply_at, m.meta, m.files
      FROM messages m JOIN users u ON u.id = m.author_id";
 
@@ -457,6 +463,7 @@ pub async fn list(
         ])
         .expr_as(Expr::col(("u", "username")), "author_username")
         .expr_as(Expr::col(("u", "avatar_url")), "author_avatar_url")
+        .expr_as(Expr::col(("u", "kind")).eq("bot"), "author_bot")
         .from_as("messages", "m")
         .join_as(
             JoinType::InnerJoin,

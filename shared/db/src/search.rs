@@ -230,6 +230,7 @@ fn build(
         ])
         .expr_as(Expr::col(("u", "username")), "author_username")
         .expr_as(Expr::col(("u", "avatar_url")), "author_avatar_url")
+        .expr_as(Expr::col(("u", "kind")).eq("bot"), "author_bot")
         .expr_as(Expr::col(("ch", "name")), "channel_name")
         .expr_as(Expr::col(("co", "slug")), "community_slug")
         .expr_as(rank.clone(), "rank")

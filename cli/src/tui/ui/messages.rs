@@ -211,6 +211,9 @@ fn message_rows(
             display_name(m).unwrap_or(&m.author_username).to_owned(),
             BOLD.fg(author_colour(&m.author_username)),
         )];
+        if m.author_bot || m.meta.is_some() {
+            header.push(Span::styled(" [bot]", DIM));
+        }
         if display_name(m).is_some() {
             // A name a webhook's delivery chose: say which bot posted it.
             header.push(Span::styled(format!(" via {}", m.author_username), DIM));
