@@ -3,8 +3,9 @@
 
 use std::sync::LazyLock;
 
+use ajet_edge::assets::{Asset, Assets};
 use axum::extract::Path;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::Environment;
 use serde::Serialize;
@@ -24,53 +25,24 @@ const TEMPLATES: [(&str, &str); 4] = [
 /// The pages' stylesheet and icon, compiled into the binary and served by the gateway
 /// itself at `/auth/static/<name>`: the sign-in page must not depend on web-sm (or any
 /// other origin) being up.
-const ASSETS: [(&str, &str, &str); 2] = [
-    (
-        "gateway.css",
-        "text/css; charset=utf-8",
-        include_str!("../static/gateway.css"),
-    ),
-    (
-        "icon.svg",
-        "image/svg+xml",
-        include_str!("../static/icon.svg"),
-    ),
+static FILES: [Asset; 2] = [
+    Asset {
+        name: "gateway.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_str!("../static/gateway.css"),
+    },
+    Asset {
+        name: "icon.svg",
+        content_type: "image/svg+xml",
+        body: include_str!("../static/icon.svg"),
+    },
 ];
 
-/// Each asset's ETag, a hash of its text: a changed file is fetched again.
-static ETAGS: LazyLock<Vec<String>> = LazyLock::new(|| {
-    ASSETS
-        .iter()
-        .map(|(_, _, body)| format!("\"{}\"", &blake3::hash(body.as_bytes()).to_hex()[..16]))
-        .collect()
-});
+static ASSETS: LazyLock<Assets> = LazyLock::new(|| Assets::new(&FILES));
 
 /// `GET /auth/static/{name}`.
 pub async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {
-    let Some(index) = ASSETS.iter().position(|(n, _, _)| *n == name) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let (_, content_type, body) = ASSETS[index];
-    let tag = ETAGS[index].clone();
-    let cache = [
-        (
-            header::CACHE_CONTROL,
-            "public, max-age=300, must-revalidate".to_owned(),
-        ),
-        (header::ETAG, tag.clone()),
-    ];
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|v| v.as_bytes() == tag.as_bytes())
-    {
-        return (StatusCode::NOT_MODIFIED, cache).into_response();
-    }
-    (
-        [(header::CONTENT_TYPE, content_type.to_owned())],
-        cache,
-        body,
-    )
-        .into_response()
+    ASSETS.serve(&name, &headers)
 }
 
 impl Default for Pages {
@@ -124,6 +96,7 @@ impl Pages {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::header;
 
     #[test]
     fn user_text_is_escaped() {
