@@ -8,16 +8,6 @@ use common::Stack;
 use futures::StreamExt;
 use serde_json::Value;
 
-/// Runs `ajet-chat <args>` as `token`; (exit success, stdout, stderr).
-async fn chat(stack: &Stack, token: &str, args: &[&str]) -> Result<(bool, String, String)> {
-    let out = stack.cli(token)?.args(args).output().await?;
-    Ok((
-        out.status.success(),
-        String::from_utf8(out.stdout)?,
-        String::from_utf8(out.stderr)?,
-    ))
-}
-
 #[tokio::test]
 async fn the_cli_sends_reads_and_downloads_files_through_the_gateway() -> Result<()> {
     let stack = Stack::start().await?;
@@ -31,22 +21,22 @@ async fn the_cli_sends_reads_and_downloads_files_through_the_gateway() -> Result
     let log_path = log.display().to_string();
     let notes_path = notes.display().to_string();
 
-    let (ok, out, err) = chat(
-        &stack,
-        &alice,
-        &[
-            "--json",
-            "send",
-            "#general",
-            "nightly",
-            "build",
-            "--file",
-            &log_path,
-            "-f",
-            &notes_path,
-        ],
-    )
-    .await?;
+    let (ok, out, err) = stack
+        .chat(
+            &alice,
+            &[
+                "--json",
+                "send",
+                "#general",
+                "nightly",
+                "build",
+                "--file",
+                &log_path,
+                "-f",
+                &notes_path,
+            ],
+        )
+        .await?;
     assert!(ok, "{err}\n{}", stack.logs());
     let sent: Value = serde_json::from_str(&out)?;
     assert_eq!(sent["body"], "nightly build");
@@ -57,11 +47,13 @@ async fn the_cli_sends_reads_and_downloads_files_through_the_gateway() -> Result
     let id = files[0]["id"].as_str().context("no id")?.to_owned();
 
     // A file alone, no text.
-    let (ok, _, err) = chat(&stack, &alice, &["send", "#general", "--file", &notes_path]).await?;
+    let (ok, _, err) = stack
+        .chat(&alice, &["send", "#general", "--file", &notes_path])
+        .await?;
     assert!(ok, "{err}");
 
     // Bob reads the files' names and sizes, and downloads one into a directory.
-    let (ok, out, err) = chat(&stack, &bob, &["read", "#general", "-n", "5"]).await?;
+    let (ok, out, err) = stack.chat(&bob, &["read", "#general", "-n", "5"]).await?;
     assert!(ok, "{err}");
     assert!(out.contains("alice: nightly build"), "{out}");
     let listed = format!("📎 build.log ({} B, text/plain)", text.len());
@@ -69,12 +61,12 @@ async fn the_cli_sends_reads_and_downloads_files_through_the_gateway() -> Result
     assert!(out.contains(&format!("id {id}")), "{out}");
     let downloads = stack.dir.join("downloads");
     std::fs::create_dir_all(&downloads)?;
-    let (ok, out, err) = chat(
-        &stack,
-        &bob,
-        &["download", &id, "-o", &downloads.display().to_string()],
-    )
-    .await?;
+    let (ok, out, err) = stack
+        .chat(
+            &bob,
+            &["download", &id, "-o", &downloads.display().to_string()],
+        )
+        .await?;
     assert!(ok, "{err}");
     assert!(out.contains("build.log"), "{out}");
     assert_eq!(std::fs::read_to_string(downloads.join("build.log"))?, text);
@@ -93,23 +85,20 @@ async fn the_cli_sends_reads_and_downloads_files_through_the_gateway() -> Result
     assert_eq!(response.text().await?, &text[..6]);
 
     // Bad input: a file that cannot be read, an id that is not one, a missing file.
-    let (ok, _, err) = chat(
-        &stack,
-        &alice,
-        &["send", "#general", "x", "--file", "/nonexistent/f"],
-    )
-    .await?;
+    let (ok, _, err) = stack
+        .chat(
+            &alice,
+            &["send", "#general", "x", "--file", "/nonexistent/f"],
+        )
+        .await?;
     assert!(!ok);
     assert!(err.contains("/nonexistent/f"), "{err}");
-    let (ok, _, err) = chat(&stack, &bob, &["download", "nope"]).await?;
+    let (ok, _, err) = stack.chat(&bob, &["download", "nope"]).await?;
     assert!(!ok);
     assert!(err.contains("not a file id"), "{err}");
-    let (ok, _, err) = chat(
-        &stack,
-        &bob,
-        &["download", &uuid::Uuid::now_v7().to_string()],
-    )
-    .await?;
+    let (ok, _, err) = stack
+        .chat(&bob, &["download", &uuid::Uuid::now_v7().to_string()])
+        .await?;
     assert!(!ok);
     assert!(err.contains("no such file"), "{err}");
     Ok(())

@@ -229,16 +229,6 @@ async fn a_wrong_config_value_stops_a_service_with_a_line_naming_it() -> Result<
     Ok(())
 }
 
-/// Runs `ajet-chat <args>` as `token`; (exit success, stdout, stderr).
-async fn chat(stack: &Stack, token: &str, args: &[&str]) -> Result<(bool, String, String)> {
-    let out = stack.cli(token)?.args(args).output().await?;
-    Ok((
-        out.status.success(),
-        String::from_utf8(out.stdout)?,
-        String::from_utf8(out.stderr)?,
-    ))
-}
-
 #[tokio::test]
 async fn the_cli_covers_the_chat_domain() -> Result<()> {
     let stack = Stack::start().await?;
@@ -246,70 +236,75 @@ async fn the_cli_covers_the_chat_domain() -> Result<()> {
     let bob = stack.user("bob").await?;
 
     // A DM with a first message, then a thread reply, an edit, a reaction.
-    let (ok, out, err) = chat(&stack, &alice, &["dm", "@bob", "hello", "bob"]).await?;
+    let (ok, out, err) = stack.chat(&alice, &["dm", "@bob", "hello", "bob"]).await?;
     assert!(ok, "{err}");
     assert!(out.contains("@bob"), "{out}");
-    let (ok, out, _) = chat(
-        &stack,
-        &alice,
-        &["--json", "send", "#general", "deploy", "at", "noon", "@bob"],
-    )
-    .await?;
+    let (ok, out, _) = stack
+        .chat(
+            &alice,
+            &["--json", "send", "#general", "deploy", "at", "noon", "@bob"],
+        )
+        .await?;
     assert!(ok);
     let sent: Value = serde_json::from_str(&out)?;
     let id = sent["id"].as_str().context("no id")?.to_owned();
-    let (ok, _, err) = chat(
-        &stack,
-        &bob,
-        &["send", "--thread", &id, "#general", "on", "it"],
-    )
-    .await?;
+    let (ok, _, err) = stack
+        .chat(&bob, &["send", "--thread", &id, "#general", "on", "it"])
+        .await?;
     assert!(ok, "{err}");
-    let (ok, out, _) = chat(&stack, &alice, &["edit", &id, "deploy", "at", "one"]).await?;
+    let (ok, out, _) = stack
+        .chat(&alice, &["edit", &id, "deploy", "at", "one"])
+        .await?;
     assert!(ok && out.contains("deploy at one (edited)"), "{out}");
-    let (ok, out, _) = chat(&stack, &bob, &["react", &id, "🎉"]).await?;
+    let (ok, out, _) = stack.chat(&bob, &["react", &id, "🎉"]).await?;
     assert!(ok && out.contains("🎉 1"), "{out}");
-    let (ok, out, _) = chat(&stack, &bob, &["read", "#general"]).await?;
-    let (_, json, _) = chat(&stack, &bob, &["--json", "read", "#general"]).await?;
+    let (ok, out, _) = stack.chat(&bob, &["read", "#general"]).await?;
+    let (_, json, _) = stack.chat(&bob, &["--json", "read", "#general"]).await?;
     assert!(
         ok && out.contains("[1 reply]") && out.contains("🎉 1"),
         "{out}\n{json}"
     );
 
     // Bob's view: unread channels, notifications (the mention and the DM), search.
-    let (ok, out, _) = chat(&stack, &bob, &["unread"]).await?;
+    let (ok, out, _) = stack.chat(&bob, &["unread"]).await?;
     assert!(
         ok && out.contains("@alice") && out.contains("unread notifications"),
         "{out}"
     );
-    let (ok, out, _) = chat(&stack, &bob, &["notifications", "--unread", "--mark-read"]).await?;
+    let (ok, out, _) = stack
+        .chat(&bob, &["notifications", "--unread", "--mark-read"])
+        .await?;
     assert!(
         ok && out.contains("mention by alice") && out.contains("message from alice"),
         "{out}"
     );
-    let (_, out, _) = chat(&stack, &bob, &["--json", "notifications", "--unread"]).await?;
+    let (_, out, _) = stack
+        .chat(&bob, &["--json", "notifications", "--unread"])
+        .await?;
     let page: Value = serde_json::from_str(&out)?;
     assert_eq!(page["unread_count"], 0);
-    let (ok, out, _) = chat(&stack, &bob, &["search", "deplo", "in:#general"]).await?;
+    let (ok, out, _) = stack
+        .chat(&bob, &["search", "deplo", "in:#general"])
+        .await?;
     assert!(ok && out.contains("alice: deploy at one"), "{out}");
-    let (ok, out, _) = chat(&stack, &alice, &["channels"]).await?;
+    let (ok, out, _) = stack.chat(&alice, &["channels"]).await?;
     assert!(
         ok && out.contains("#general") && out.contains("@bob"),
         "{out}"
     );
 
     // Deleting, and errors: a clear line on stderr and a non-zero exit.
-    let (ok, _, _) = chat(&stack, &alice, &["delete", &id]).await?;
+    let (ok, _, _) = stack.chat(&alice, &["delete", &id]).await?;
     assert!(ok);
-    let (ok, out, err) = chat(&stack, &bob, &["edit", &id, "mine"]).await?;
+    let (ok, out, err) = stack.chat(&bob, &["edit", &id, "mine"]).await?;
     assert!(!ok && out.is_empty());
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.starts_with("ajet-chat: "), "{err}");
-    let (ok, _, err) = chat(&stack, &bob, &["react", &id, "not-an-emoji"]).await?;
+    let (ok, _, err) = stack.chat(&bob, &["react", &id, "not-an-emoji"]).await?;
     assert!(!ok && err.contains("not an emoji"), "{err}");
-    let (ok, _, err) = chat(&stack, &bob, &["send", "#nowhere", "hi"]).await?;
+    let (ok, _, err) = stack.chat(&bob, &["send", "#nowhere", "hi"]).await?;
     assert!(!ok && err.contains("#nowhere"), "{err}");
-    let (ok, _, err) = chat(&stack, &bob, &["search", "before:yesterday"]).await?;
+    let (ok, _, err) = stack.chat(&bob, &["search", "before:yesterday"]).await?;
     assert!(!ok && err.contains("before:"), "{err}");
     Ok(())
 }

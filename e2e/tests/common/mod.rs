@@ -277,6 +277,16 @@ impl Stack {
         Ok(cmd)
     }
 
+    /// Runs `ajet-chat <args>` as `token`; (exit success, stdout, stderr).
+    pub async fn chat(&self, token: &str, args: &[&str]) -> Result<(bool, String, String)> {
+        let out = self.cli(token)?.args(args).output().await?;
+        Ok((
+            out.status.success(),
+            String::from_utf8(out.stdout)?,
+            String::from_utf8(out.stderr)?,
+        ))
+    }
+
     pub fn sdk(&self, token: &str) -> Result<ajet_sdk::Client> {
         Ok(ajet_sdk::Client::new(&self.gateway.url())?.with_token(token)?)
     }
